@@ -1,0 +1,3 @@
+from bindlog.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,29 @@
+"""The library's front door: load -> evaluate -> Bindings, the calls the CLI makes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from bindlog.adapters import LoadOptions, Warning_, load
+from bindlog.engine.evaluate import Result, evaluate
+from bindlog.export.bindings import bindings
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One resolution: the engine result, the Bindings, and what to tell the user."""
+
+    result: Result
+    bindings: list[dict[str, Any]]
+    warnings: tuple[Warning_, ...]
+    status_errors: dict[str, list[str]]
+
+
+def resolve(
+    paths: list[str], options: LoadOptions | None = None, stdin: TextIO | None = None
+) -> Run:
+    """Load manifests, evaluate the rules and build every Binding."""
+    loaded = load(paths, options, stdin)
+    result = evaluate(loaded.snapshot)
+    return Run(result, bindings(result), loaded.warnings, result.status_errors())

@@ -1,0 +1,164 @@
+"""Command line: parse arguments, call the library, render, pick the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bindlog import api
+from bindlog.adapters import LoadOptions
+from bindlog.adapters.resources import parse_resource_map
+from bindlog.errors import BindlogError, InputError
+from bindlog.export import render
+from bindlog.export.write import write_directory_atomic, write_file_atomic
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+def _input_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-f",
+        "--filename",
+        action="append",
+        required=True,
+        metavar="PATH",
+        help="manifest file, directory (recursive) or - for stdin; repeatable",
+    )
+    p.add_argument(
+        "--resource-map",
+        action="append",
+        default=[],
+        metavar="KIND.GROUP=PLURAL",
+        help="resource name for a kind that is neither built in nor defined by a "
+        "CustomResourceDefinition in the input; repeatable",
+    )
+    p.add_argument(
+        "--guess-resources",
+        action="store_true",
+        help="map unknown kinds to resources with kubectl's guessing rule",
+    )
+    p.add_argument(
+        "--default-namespace",
+        default="default",
+        metavar="NS",
+        help="namespace of namespaced objects that name none (default: %(default)s)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bindlog",
+        description="Resolve KubeStellar BindingPolicies into Bindings with Datalog rules.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    resolve = sub.add_parser("resolve", help="compute the Binding of every BindingPolicy")
+    _input_args(resolve)
+    resolve.add_argument("-o", "--output", choices=("yaml", "json", "table"), default="yaml")
+    resolve.add_argument(
+        "--output-dir",
+        metavar="DIR",
+        help="write one file per Binding into DIR, replacing it whole",
+    )
+    resolve.add_argument(
+        "--output-file",
+        metavar="FILE",
+        help="write the output to FILE atomically instead of stdout",
+    )
+    status = sub.add_parser(
+        "status", help="what KubeStellar would write into each BindingPolicy's status.errors"
+    )
+    _input_args(status)
+    status.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    return parser
+
+
+def _options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> LoadOptions:
+    mapping: dict[tuple[str, str], str] = {}
+    for text in args.resource_map:
+        try:
+            key, plural = parse_resource_map(text)
+        except ValueError as e:
+            parser.error(str(e))
+        mapping[key] = plural
+    return LoadOptions(mapping, args.guess_resources, args.default_namespace)
+
+
+def _resolve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.output == "table" and args.output_dir:
+        raise _Usage("--output-dir writes Binding documents: use -o yaml or -o json")
+    if args.output_dir and args.output_file:
+        raise _Usage("--output-dir and --output-file cannot be combined")
+    run = api.resolve(args.filename, args.options, stdin=sys.stdin)
+    for warning in run.warnings:
+        print(warning, file=err)
+    for name, errors in sorted(run.status_errors.items()):
+        for text in errors:
+            print(f"warning: BindingPolicy/{name}: status.errors: {text}", file=err)
+    if args.output_dir:
+        ext, dump = (".json", render.one_json) if args.output == "json" else (".yaml", _yaml1)
+        files = {f"{b['metadata']['name']}{ext}": dump(b) for b in run.bindings}
+        write_directory_atomic(Path(args.output_dir), files)
+        print(f"wrote {len(files)} Binding(s) to {args.output_dir}", file=err)
+        return EXIT_OK
+    text = {"yaml": render.to_yaml, "json": render.to_json, "table": render.to_table}[args.output](
+        run.bindings
+    )
+    if args.output_file:
+        write_file_atomic(Path(args.output_file), text)
+    else:
+        out.write(text)
+    return EXIT_OK
+
+
+def _yaml1(doc: dict[str, object]) -> str:
+    return render.to_yaml([doc])
+
+
+def _status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    run = api.resolve(args.filename, args.options, stdin=sys.stdin)
+    for warning in run.warnings:
+        print(warning, file=err)
+    report = {
+        name: {"errors": run.status_errors.get(name, [])}
+        for name in sorted(b["metadata"]["name"] for b in run.bindings)
+    }
+    if args.output == "json":
+        out.write(json.dumps(report, indent=2) + "\n")
+    else:
+        for name, status in report.items():
+            errors = status["errors"]
+            out.write(f"BindingPolicy/{name}: {'ok' if not errors else ''}\n")
+            for text in errors:
+                out.write(f"  error: {text}\n")
+    return EXIT_OK
+
+
+class _Usage(Exception):
+    pass
+
+
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.options = _options(args, parser)
+    handler = {"resolve": _resolve, "status": _status}[args.command]
+    try:
+        return handler(args, out, err)
+    except _Usage as e:
+        parser.print_usage(err)
+        print(f"bindlog: error: {e}", file=err)
+        return EXIT_USAGE
+    except InputError as e:
+        print(e.render(), file=err)
+        print(f"bindlog: {len(e.problems)} problem(s) in the input; nothing written", file=err)
+        return EXIT_INPUT
+    except BindlogError as e:
+        print(f"bindlog: {e}", file=err)
+        return EXIT_INPUT

@@ -1,0 +1,109 @@
+"""Label selectors evaluated set-at-a-time over classes of label sets.
+
+This is the `selector_matches` builtin the rules rely on: Kubernetes' label-selector semantics
+(apimachinery `labels.Requirement.Matches`) applied to many subjects at once. Subjects are grouped
+into classes by their labels projected onto the keys that some selector mentions; two subjects of
+one class answer every selector alike, so each selector is evaluated once per class, with inverted
+indexes, not once per subject.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from bindlog.model import LabelSelector, Operator, Requirement
+
+Labels = tuple[tuple[str, str], ...]
+
+
+def requirement_matches(req: Requirement, labels: dict[str, str]) -> bool:
+    """One requirement against one label map (labels.Requirement.Matches)."""
+    op = req.operator
+    if op is Operator.EXISTS:
+        return req.key in labels
+    if op is Operator.DOES_NOT_EXIST:
+        return req.key not in labels
+    if op is Operator.IN:
+        return req.key in labels and labels[req.key] in req.values
+    return req.key not in labels or labels[req.key] not in req.values
+
+
+def first_failing(selector: LabelSelector, labels: dict[str, str]) -> Requirement | None:
+    """The first requirement of a valid selector that `labels` fail, or None if all hold."""
+    for req in selector.requirements:
+        if not requirement_matches(req, labels):
+            return req
+    return None
+
+
+class LabelSpace:
+    """The label sets of one kind of subject (WECs, objects or Namespaces), grouped into classes."""
+
+    def __init__(self, selectors: Iterable[LabelSelector]) -> None:
+        self._keys = frozenset(
+            req.key for sel in selectors if sel.error is None for req in sel.requirements
+        )
+        self._class_ids: dict[Labels, int] = {}
+        self._by_key_value: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+        self._with_key: dict[str, set[int]] = defaultdict(set)
+        self._cache: dict[LabelSelector, frozenset[int]] = {}
+
+    def class_of(self, labels: Labels) -> int:
+        """The class id of a subject with these labels; registers a new class when needed."""
+        keys = self._keys
+        projected = tuple(kv for kv in labels if kv[0] in keys)
+        cid = self._class_ids.get(projected)
+        if cid is None:
+            cid = len(self._class_ids)
+            self._class_ids[projected] = cid
+            for key, value in projected:
+                self._by_key_value[key][value].add(cid)
+                self._with_key[key].add(cid)
+            self._cache.clear()
+        return cid
+
+    @property
+    def class_count(self) -> int:
+        return len(self._class_ids)
+
+    def matching_classes(self, selector: LabelSelector) -> frozenset[int]:
+        """Ids of the classes whose labels satisfy `selector`; an invalid selector matches none."""
+        hit = self._cache.get(selector)
+        if hit is not None:
+            return hit
+        if selector.error is not None:
+            result: frozenset[int] = frozenset()
+        else:
+            current: set[int] | None = None
+            for req in _most_selective_first(selector.requirements):
+                current = self._restrict(req, current)
+                if not current:
+                    break
+            result = frozenset(range(len(self._class_ids)) if current is None else current)
+        self._cache[selector] = result
+        return result
+
+    def _restrict(self, req: Requirement, current: set[int] | None) -> set[int]:
+        by_value = self._by_key_value.get(req.key, {})
+        if req.operator is Operator.IN:
+            hits: set[int] = set()
+            for value in req.values:
+                hits |= by_value.get(value, set())
+            return hits if current is None else current & hits
+        if req.operator is Operator.EXISTS:
+            present = self._with_key.get(req.key, set())
+            return set(present) if current is None else current & present
+        if req.operator is Operator.NOT_IN:
+            excluded: set[int] = set()
+            for value in req.values:
+                excluded |= by_value.get(value, set())
+        else:
+            excluded = self._with_key.get(req.key, set())
+        base = set(range(len(self._class_ids))) if current is None else current
+        return base - excluded
+
+
+def _most_selective_first(reqs: Sequence[Requirement]) -> list[Requirement]:
+    order = {Operator.IN: 0, Operator.EXISTS: 1, Operator.NOT_IN: 2, Operator.DOES_NOT_EXIST: 3}
+    return sorted(reqs, key=lambda r: order[r.operator])

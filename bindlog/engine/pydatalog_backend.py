@@ -1,0 +1,104 @@
+"""The one module that imports pyDatalog.
+
+Rules are loaded from constant package text; data enters only as facts through the engine's
+clause API (never as program text: pyDatalog's `load` runs `exec`). The fast paths used here
+(pre-built `Pred` objects, interned `Const`s, `Literal.ask`) are the ones the compiled engine
+exposes; they skip the per-fact parsing and the query-wrapping rule of the public helpers.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from pyDatalog import Logic, pyDatalog, pyEngine
+
+Value = str | int
+
+# pyDatalog keeps one knowledge base per thread; a Backend owns one and switches to it on use.
+_lock = threading.RLock()
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    # CPython's cyclic GC spends most of evaluation scanning the engine's small objects; nothing
+    # evaluation builds is cyclic garbage, so collection waits until it is done.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class Backend:
+    """A pyDatalog knowledge base holding the bindlog rules and one snapshot's facts."""
+
+    def __init__(self, rules_text: str) -> None:
+        with _lock, _no_gc():
+            self._logic = Logic()  # a fresh, empty knowledge base for this thread
+            pyDatalog.load(rules_text)
+            self._logic = Logic(True)
+        self._preds: dict[tuple[str, int], Any] = {}
+
+    @contextmanager
+    def _active(self) -> Iterator[None]:
+        with _lock, _no_gc():
+            if getattr(Logic.tl, "logic", None) is not self._logic:
+                Logic.tl.logic = self._logic
+            yield
+
+    def _pred(self, name: str, arity: int) -> Any:
+        pred = self._preds.get((name, arity))
+        if pred is None:
+            pred = pyEngine.Pred(name, arity)
+            pred.prearity = arity
+            self._preds[(name, arity)] = pred  # the registry holds predicates weakly
+        return pred
+
+    def assert_facts(self, name: str, rows: Iterable[Sequence[Value]]) -> int:
+        """Add ground facts `name(*row)`; returns how many rows were given."""
+        count = 0
+        with self._active():
+            const, clause, literal, assert_ = (
+                pyEngine.Const,
+                pyEngine.Clause,
+                pyEngine.Literal,
+                pyEngine.assert_,
+            )
+            preds: dict[int, Any] = {}
+            for row in rows:
+                arity = len(row)
+                pred = preds.get(arity)
+                if pred is None:
+                    pred = preds[arity] = self._pred(name, arity)
+                assert_(clause(literal(pred, [const(v) for v in row]), []))
+                count += 1
+        return count
+
+    def retract_facts(self, name: str, rows: Iterable[Sequence[Value]]) -> None:
+        with self._active():
+            for row in rows:
+                pred = self._pred(name, len(row))
+                lit = pyEngine.Literal(pred, [pyEngine.Const(v) for v in row])
+                pyEngine.retract(pyEngine.Clause(lit, []))
+
+    def query(self, name: str, args: Sequence[Value | None]) -> list[tuple[Any, ...]]:
+        """All tuples of `name` matching `args`, where None is an unbound position.
+
+        Returns full tuples (bound positions included), in no particular order.
+        """
+        with self._active():
+            pred = self._pred(name, len(args))
+            terms = [
+                pyEngine.Var(f"V{i}") if a is None else pyEngine.Const(a)
+                for i, a in enumerate(args)
+            ]
+            answer = pyEngine.Literal(pred, terms).ask()
+        if answer is True:
+            return [tuple(args)]
+        return list(answer or ())

@@ -1,0 +1,92 @@
+"""Result -> Binding objects, exactly in KubeStellar's schema and order.
+
+One Binding per BindingPolicy, named after it, owned by it (controller, blockOwnerDeletion
+false). Entries sort by the GroupVersionResource string form, then namespace/name (or name),
+then resourceVersion; destinations by name. Python compares str by code point, which is the
+order Go's strings.Compare gives on their UTF-8 bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bindlog.engine.evaluate import PolicyResolution, Result
+from bindlog.model import Modulation, WorkloadObject
+
+API_VERSION = "control.kubestellar.io/v1alpha1"
+
+
+def gvr_string(obj: WorkloadObject) -> str:
+    """metav1.GroupVersionResource.String(): `group/version, Resource=resource`."""
+    r = obj.ref
+    return f"{r.group}/{r.version}, Resource={r.resource}"
+
+
+def _sort_key(obj: WorkloadObject) -> tuple[str, str, str]:
+    r = obj.ref
+    name = f"{r.namespace}/{r.name}" if r.namespace else r.name
+    return (gvr_string(obj), name, obj.resource_version)
+
+
+def _modulation_fields(mod: Modulation) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if mod.create_only:
+        out["createOnly"] = True
+    if mod.status_collectors:
+        out["statusCollectors"] = sorted(mod.status_collectors)
+    if mod.want_singleton_reported_state:
+        out["wantSingletonReportedState"] = True
+    if mod.want_multi_wec_reported_state:
+        out["wantMultiWECReportedState"] = True
+    return out
+
+
+def _entry(obj: WorkloadObject, mod: Modulation) -> dict[str, Any]:
+    r = obj.ref
+    entry: dict[str, Any] = {"group": r.group, "version": r.version, "resource": r.resource}
+    if r.namespace:
+        entry["namespace"] = r.namespace
+    entry["name"] = r.name
+    entry["resourceVersion"] = obj.resource_version
+    entry.update(_modulation_fields(mod))
+    return entry
+
+
+def binding_for(res: PolicyResolution) -> dict[str, Any]:
+    """The Binding KubeStellar maintains for one BindingPolicy."""
+    policy = res.policy
+    ordered = sorted(res.objects.items(), key=lambda item: _sort_key(item[0]))
+    cluster_scope = [_entry(o, m) for o, m in ordered if not o.ref.namespace]
+    namespace_scope = [_entry(o, m) for o, m in ordered if o.ref.namespace]
+    workload: dict[str, Any] = {}
+    if cluster_scope:
+        workload["clusterScope"] = cluster_scope
+    if namespace_scope:
+        workload["namespaceScope"] = namespace_scope
+    spec: dict[str, Any] = {"workload": workload}
+    if res.destinations:
+        spec["destinations"] = [{"clusterId": c} for c in sorted(res.destinations)]
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "Binding",
+        "metadata": {
+            "name": policy.name,
+            "ownerReferences": [
+                {
+                    "apiVersion": API_VERSION,
+                    "kind": "BindingPolicy",
+                    "name": policy.name,
+                    "uid": policy.uid,
+                    "controller": True,
+                    "blockOwnerDeletion": False,
+                }
+            ],
+        },
+        "spec": spec,
+    }
+
+
+def bindings(result: Result) -> list[dict[str, Any]]:
+    """Every Binding of a result, in policy-name order."""
+    ordered = sorted(result.resolutions, key=lambda r: r.policy.name)
+    return [binding_for(res) for res in ordered if not res.invalid]
