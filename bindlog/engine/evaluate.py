@@ -116,8 +116,8 @@ def evaluate(snapshot: Snapshot) -> Result:
     policies = snapshot.policies
     wecs: dict[int, set[str]] = defaultdict(set)
     clusters = snapshot.clusters
-    for p, c in backend.query("selects_wec", (None, None)):
-        wecs[p].add(clusters[c].name)
+    for p, s in backend.query("policy_wec_selector", (None, None)):
+        wecs[p].update(clusters[c].name for c in enc.wec_matches[s])
     invalid = {row[0] for row in backend.query("policy_invalid", (None,))}
 
     flags: dict[tuple[int, int], dict[str, object]] = defaultdict(dict)

@@ -26,6 +26,7 @@ class Encoding:
     facts: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
     clause_ids: list[tuple[int, int]] = field(default_factory=list)  # J -> (policy idx, clause idx)
     wec_selectors: list[LabelSelector] = field(default_factory=list)
+    wec_matches: list[frozenset[int]] = field(default_factory=list)  # selector id -> WEC ids
     object_selectors: list[LabelSelector] = field(default_factory=list)
     namespace_selectors: list[LabelSelector] = field(default_factory=list)
     wec_space: LabelSpace | None = None
@@ -55,7 +56,7 @@ def encode(snapshot: Snapshot) -> Encoding:
         _Interner(enc.object_selectors),
         _Interner(enc.namespace_selectors),
     )
-
+    tests = _Tests(f, obj_sel, ns_sel)
     for p, policy in enumerate(snapshot.policies):
         f["policy"].append((p,))
         for i, sel in enumerate(policy.cluster_selectors):
@@ -64,40 +65,53 @@ def encode(snapshot: Snapshot) -> Encoding:
             j = len(enc.clause_ids)
             enc.clause_ids.append((p, c))
             f["clause"].append((p, j))
-            _encode_clause(f, j, clause, obj_sel, ns_sel)
+            _encode_clause(f, j, clause, tests)
 
     wec_space = enc.wec_space = LabelSpace(enc.wec_selectors)
+    wecs_of_class: dict[int, list[int]] = defaultdict(list)
     for c, cluster in enumerate(snapshot.clusters):
-        f["wec"].append((c, wec_space.class_of(cluster.labels)))
+        wecs_of_class[wec_space.class_of(cluster.labels)].append(c)
+
+    # Object classes: equal group, resource, namespace and selector-relevant labels.
     obj_space = enc.object_space = LabelSpace(enc.object_selectors)
-    groups: set[str] = set()
+    class_ids: dict[tuple[str, str, str, int], int] = {}
+    classes_of_labels: dict[int, list[tuple[int, str, str, str]]] = defaultdict(list)
     group_resources: set[tuple[str, str]] = set()
     namespaces: set[str] = set()
     for o, obj in enumerate(snapshot.objects):
         ref = obj.ref
-        oc = obj_space.class_of(obj.labels)
-        f["workload"].append((o, ref.group, ref.resource, ref.namespace, ref.name, oc))
-        groups.add(ref.group)
-        group_resources.add((ref.group, ref.resource))
-        namespaces.add(ref.namespace)
+        key = (ref.group, ref.resource, ref.namespace, obj_space.class_of(obj.labels))
+        oc = class_ids.get(key)
+        if oc is None:
+            oc = class_ids[key] = len(class_ids)
+            classes_of_labels[key[3]].append((oc, ref.group, ref.resource, ref.namespace))
+            f["object_class"].append((oc, ref.group, ref.resource, ref.namespace))
+            group_resources.add((ref.group, ref.resource))
+            namespaces.add(ref.namespace)
+        f["workload"].append((o, ref.name, oc))
     ns_space = enc.namespace_space = LabelSpace(enc.namespace_selectors)
     for ns in snapshot.namespaces:
         f["namespace"].append((ns.name, ns_space.class_of(ns.labels)))
         namespaces.add(ns.name)
 
-    f["known_api_group"].extend((g,) for g in sorted(groups))
+    f["known_api_group"].extend((g,) for g in sorted({g for g, _ in group_resources}))
     f["known_resource"].extend((r,) for r in sorted({r for _, r in group_resources}))
     f["known_resource_of_group"].extend(sorted(group_resources))
     f["known_namespace"].extend((n,) for n in sorted(namespaces))
-    f["object_label_class"].extend((oc,) for oc in range(obj_space.class_count))
 
-    # selector_matches builtin: Kubernetes label-selector semantics, evaluated per label class.
+    # The selector-match builtin: Kubernetes label-selector semantics, evaluated per class.
+    # WEC-side matches stay sets rather than facts: selects_wec's last join is with this
+    # builtin, so the engine stops at policy_wec_selector and the union is taken in Python.
     for s, sel in enumerate(enc.wec_selectors):
         if sel.error is not None:
             f["selector_invalid"].append((s,))
-        f["wec_selector_matches"].extend((s, wc) for wc in wec_space.matching_classes(sel))
+        enc.wec_matches.append(
+            frozenset(c for wc in wec_space.matching_classes(sel) for c in wecs_of_class[wc])
+        )
     for s, sel in enumerate(enc.object_selectors):
-        f["object_selector_matches"].extend((s, oc) for oc in obj_space.matching_classes(sel))
+        f["object_selector_matches"].extend(
+            (s, *cls) for lc in obj_space.matching_classes(sel) for cls in classes_of_labels[lc]
+        )
     for s, sel in enumerate(enc.namespace_selectors):
         if sel.is_empty:
             f["selector_is_empty"].append((s,))
@@ -107,34 +121,70 @@ def encode(snapshot: Snapshot) -> Encoding:
     return enc
 
 
-def _encode_clause(
-    f: dict[str, list[Row]],
-    j: int,
-    clause: DownsyncClause,
-    obj_sel: _Interner,
-    ns_sel: _Interner,
-) -> None:
-    if clause.api_group is None:
-        f["clause_any_api_group"].append((j,))
+class _Tests:
+    """Interns the tests clauses make, so equal tests share an id (and their evaluation)."""
+
+    def __init__(self, f: dict[str, list[Row]], obj_sel: _Interner, ns_sel: _Interner) -> None:
+        self._f, self._obj_sel, self._ns_sel = f, obj_sel, ns_sel
+        self._ids: dict[tuple[str, object], int] = {}
+
+    def _id(self, kind: str, key: object) -> tuple[int, bool]:
+        found = self._ids.get((kind, key))
+        if found is not None:
+            return found, False
+        tid = self._ids[(kind, key)] = len(self._ids)
+        return tid, True
+
+    def resource_test(self, clause: DownsyncClause) -> int:
+        resources = tuple(sorted(set(clause.resources or ())))
+        tid, new = self._id("r", (clause.api_group, resources))
+        if new:
+            f = self._f
+            if clause.api_group is None:
+                f["rtest_any_api_group"].append((tid,))
+            else:
+                f["rtest_api_group"].append((tid, clause.api_group))
+            if resources:
+                f["rtest_resource"].extend((tid, r) for r in resources)
+            else:
+                f["rtest_resources_unset"].append((tid,))
+        return tid
+
+    def namespace_test(self, clause: DownsyncClause) -> int:
+        names = tuple(sorted(set(clause.namespaces or ())))
+        sels = tuple(sorted({self._ns_sel(s) for s in clause.namespace_selectors or ()}))
+        tid, new = self._id("n", (names, sels))
+        if new:
+            f = self._f
+            if names:
+                f["ntest_namespace"].extend((tid, n) for n in names)
+            else:
+                f["ntest_namespaces_unset"].append((tid,))
+            if sels:
+                f["ntest_selector"].extend((tid, s) for s in sels)
+            else:
+                f["ntest_selectors_unset"].append((tid,))
+        return tid
+
+    def label_test(self, clause: DownsyncClause) -> int:
+        sels = tuple(sorted({self._obj_sel(s) for s in clause.object_selectors or ()}))
+        tid, new = self._id("l", sels)
+        if new:
+            if sels:
+                self._f["ltest_selector"].extend((tid, s) for s in sels)
+            else:
+                self._f["ltest_unset"].append((tid,))
+        return tid
+
+
+def _encode_clause(f: dict[str, list[Row]], j: int, clause: DownsyncClause, tests: _Tests) -> None:
+    f["clause_tests"].append(
+        (j, tests.resource_test(clause), tests.namespace_test(clause), tests.label_test(clause))
+    )
+    if clause.object_names:
+        f["clause_object_name"].extend((j, n) for n in sorted(set(clause.object_names)))
     else:
-        f["clause_api_group"].append((j, clause.api_group))
-    for name, values in (
-        ("resource", clause.resources),
-        ("namespace", clause.namespaces),
-        ("object_name", clause.object_names),
-    ):
-        if values:
-            f[f"clause_{name}"].extend((j, v) for v in sorted(set(values)))
-        else:
-            f[f"clause_{name}s_unset"].append((j,))
-    for name, sels, interner in (
-        ("object_selector", clause.object_selectors, obj_sel),
-        ("namespace_selector", clause.namespace_selectors, ns_sel),
-    ):
-        if sels:
-            f[f"clause_{name}"].extend((j, interner(s)) for s in sels)
-        else:
-            f[f"clause_{name}s_unset"].append((j,))
+        f["clause_object_names_unset"].append((j,))
     mod = clause.modulation
     if mod.create_only:
         f["clause_create_only"].append((j,))
@@ -146,46 +196,50 @@ def _encode_clause(
 
 
 def _plan(enc: Encoding, obj_space: LabelSpace, ns_space: LabelSpace) -> None:
-    """Pick, per clause, the test to enumerate candidates through (speed only, see binding.dl).
+    """Pick, per clause, how the rules enumerate its candidate classes (speed only).
 
-    The estimate is the number of objects that pass that test alone; a wild test estimates as
-    every object. Every driver rule is complete for name-wild clauses, so any choice is correct.
+    Each option is estimated by the number of objects its test alone admits; a wild test
+    admits every object. Clauses without objectSelectors are never planned through labels.
     """
     objects = enc.snapshot.objects
     total = len(objects)
-    by_group = Counter(o.ref.group for o in objects)
-    by_resource = Counter(o.ref.resource for o in objects)
+    by_gr = Counter((o.ref.group, o.ref.resource) for o in objects)
     by_namespace = Counter(o.ref.namespace for o in objects)
-    by_class = Counter(int(row[5]) for row in enc.facts["workload"])
+    by_labels = Counter(obj_space.class_of(o.labels) for o in objects)
     ns_class = {str(name): int(nc) for name, nc in enc.facts["namespace"]}
     for j, (p, c) in enumerate(enc.clause_ids):
         clause = enc.snapshot.policies[p].downsync[c]
         estimates = {
-            "api_group": total if clause.api_group is None else by_group[clause.api_group],
-            "resources": _listed(clause.resources, by_resource, total),
-            "namespaces": _listed(clause.namespaces, by_namespace, total),
-            "object_selectors": _selected(clause.object_selectors, obj_space, by_class, total),
-            "namespace_selectors": _ns_selected(clause, ns_space, ns_class, by_namespace, total),
+            "resources": _resources(clause, by_gr, total),
+            "namespaces": min(
+                _listed(clause.namespaces, by_namespace, total),
+                _ns_selected(clause, ns_space, ns_class, by_namespace, total),
+            ),
         }
+        if clause.object_selectors:
+            matched: set[int] = set()
+            for sel in clause.object_selectors:
+                matched |= obj_space.matching_classes(sel)
+            estimates["labels"] = sum(by_labels[lc] for lc in matched)
         driver = min(estimates, key=lambda d: estimates[d])
         enc.facts["clause_driver"].append((j, driver))
+
+
+def _resources(clause: DownsyncClause, by_gr: Counter[tuple[str, str]], total: int) -> int:
+    group, resources = clause.api_group, clause.resources
+    if group is None and (not resources or _WILD in resources):
+        return total
+    return sum(
+        n
+        for (g, r), n in by_gr.items()
+        if (group is None or g == group) and (not resources or _WILD in resources or r in resources)
+    )
 
 
 def _listed(values: tuple[str, ...] | None, counts: Counter[str], total: int) -> int:
     if not values or _WILD in values:
         return total
     return sum(counts[v] for v in set(values))
-
-
-def _selected(
-    sels: tuple[LabelSelector, ...] | None, space: LabelSpace, counts: Counter[int], total: int
-) -> int:
-    if not sels:
-        return total
-    classes: set[int] = set()
-    for sel in sels:
-        classes |= space.matching_classes(sel)
-    return sum(counts[oc] for oc in classes)
 
 
 def _ns_selected(

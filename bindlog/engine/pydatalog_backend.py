@@ -35,6 +35,42 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _add_fact_direct(pred: Any, fact: Any) -> None:
+    # What pyEngine.assert_ does for a fact, minus the retract it runs first to keep facts
+    # unique: a membership test does that job at a fraction of the cost. Tied to the compiled
+    # engine's layout (db: dict id -> clause, index: list of dicts value -> set of clauses),
+    # which _FAST_PATH checks once at import.
+    fid = fact.get_id()
+    if fid in pred.db:
+        return
+    pred.db[fid] = fact
+    for position, term in zip(pred.index, fact.head.terms, strict=True):
+        bucket = position.get(term.id)
+        if bucket is None:
+            position[term.id] = {fact}
+        else:
+            bucket.add(fact)
+
+
+def _layout_is_known() -> bool:
+    with _lock:
+        saved = getattr(Logic.tl, "logic", None)
+        try:
+            Logic()
+            pred = pyEngine.Pred("_bindlog_probe", 1)
+            return isinstance(pred.db, dict) and isinstance(pred.index, list)
+        finally:
+            if saved is not None:
+                Logic.tl.logic = saved
+
+
+def _add_fact_public(pred: Any, fact: Any) -> None:
+    pyEngine.assert_(fact)  # noqa: PT009 - pyDatalog, not unittest
+
+
+_add_fact = _add_fact_direct if _layout_is_known() else _add_fact_public
+
+
 class Backend:
     """A pyDatalog knowledge base holding the bindlog rules and one snapshot's facts."""
 
