@@ -9,7 +9,7 @@ from functools import cache
 from importlib import resources
 
 from bindlog.engine.facts import Encoding, encode
-from bindlog.engine.pydatalog_backend import Backend
+from bindlog.engine.pydatalog_backend import Backend, no_gc
 from bindlog.model import BindingPolicy, Modulation, ObjectRef, Snapshot, WorkloadObject
 
 RULES_FILE = "binding.dl"
@@ -108,21 +108,29 @@ def _object_id_json(obj: WorkloadObject) -> dict[str, object]:
 
 def evaluate(snapshot: Snapshot) -> Result:
     """Derive every policy's destinations and selected objects with their merged modulation."""
+    with no_gc():
+        return _evaluate(snapshot)
+
+
+def _evaluate(snapshot: Snapshot) -> Result:
     enc = encode(snapshot)
     backend = Backend(rules_text())
-    for pred, rows in enc.facts.items():
-        backend.assert_facts(pred, rows)
+    with backend.session():
+        for pred, rows in enc.facts.items():
+            backend.assert_facts(pred, rows)
+        wec_selectors = backend.query("policy_wec_selector", (None, None))
+        invalid = {row[0] for row in backend.query("policy_invalid", (None,))}
+        policy_objects = backend.query("policy_object", (None, None, None, None))
 
     policies = snapshot.policies
     wecs: dict[int, set[str]] = defaultdict(set)
     clusters = snapshot.clusters
-    for p, s in backend.query("policy_wec_selector", (None, None)):
+    for p, s in wec_selectors:
         wecs[p].update(clusters[c].name for c in enc.wec_matches[s])
-    invalid = {row[0] for row in backend.query("policy_invalid", (None,))}
 
     flags: dict[tuple[int, int], dict[str, object]] = defaultdict(dict)
     collectors: dict[tuple[int, int], set[str]] = defaultdict(set)
-    for p, o, kind, value in backend.query("policy_object", (None, None, None, None)):
+    for p, o, kind, value in policy_objects:
         key = (p, o)
         if kind == "statusCollector":
             collectors[key].add(value)

@@ -23,9 +23,9 @@ _lock = threading.RLock()
 
 
 @contextmanager
-def _no_gc() -> Iterator[None]:
-    # CPython's cyclic GC spends most of evaluation scanning the engine's small objects; nothing
-    # evaluation builds is cyclic garbage, so collection waits until it is done.
+def no_gc() -> Iterator[None]:
+    # CPython's cyclic GC spends most of evaluation scanning the engine's many small objects;
+    # nothing evaluation builds is cyclic garbage, so collection waits until it is done.
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -75,15 +75,31 @@ class Backend:
     """A pyDatalog knowledge base holding the bindlog rules and one snapshot's facts."""
 
     def __init__(self, rules_text: str) -> None:
-        with _lock, _no_gc():
+        with _lock, no_gc():
             self._logic = Logic()  # a fresh, empty knowledge base for this thread
             pyDatalog.load(rules_text)
             self._logic = Logic(True)
         self._preds: dict[tuple[str, int], Any] = {}
+        self._consts: dict[tuple[type, Value], Any] = {}
+
+    def _const(self, value: Value) -> Any:
+        # pyDatalog interns constants in a weak dictionary; a strong one here is 3x cheaper and
+        # keeps them alive for the knowledge base's lifetime.
+        key = (type(value), value)
+        found = self._consts.get(key)
+        if found is None:
+            found = self._consts[key] = pyEngine.Const(value)
+        return found
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Hold this knowledge base active (and the cyclic GC off) across many calls."""
+        with self._active():
+            yield
 
     @contextmanager
     def _active(self) -> Iterator[None]:
-        with _lock, _no_gc():
+        with _lock, no_gc():
             if getattr(Logic.tl, "logic", None) is not self._logic:
                 Logic.tl.logic = self._logic
             yield
