@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,8 +13,9 @@ from typing import TextIO
 from bindlog import api
 from bindlog.adapters import LoadOptions
 from bindlog.adapters.resources import parse_resource_map
+from bindlog.analysis import why
 from bindlog.errors import BindlogError, InputError
-from bindlog.export import render
+from bindlog.export import explain_render, render
 from bindlog.export.write import write_directory_atomic, write_file_atomic
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
@@ -73,6 +75,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _input_args(status)
     status.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    why = sub.add_parser(
+        "why",
+        help="explain why an object is (or is not) bound, what a WEC receives, what a "
+        "BindingPolicy selects",
+        description="TARGET is TYPE/NAME for a workload object (TYPE as kubectl takes it: "
+        "plural, singular, Kind or short name, optionally .group), wec/NAME or "
+        "bindingpolicy/NAME.",
+    )
+    why.add_argument("target", metavar="TARGET")
+    why.add_argument("-n", "--namespace", help="namespace of the object")
+    why.add_argument("--wec", help="explain this WEC only: a proof if bound, why not otherwise")
+    _input_args(why)
+    why.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    why.add_argument("--max-depth", type=int, default=16, help="proof depth cap")
+    why.add_argument("--max-nodes", type=int, default=400, help="proof size cap")
     return parser
 
 
@@ -137,6 +154,33 @@ def _status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _why(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    kind, slash, name = args.target.partition("/")
+    if not slash or not kind or not name:
+        raise _Usage(f"TARGET must be TYPE/NAME, not {args.target!r}")
+    run = api.resolve(args.filename, args.options, stdin=sys.stdin)
+    for warning in run.warnings:
+        print(warning, file=err)
+    explainer = why.Explainer(run.result, args.max_depth, args.max_nodes)
+    style = explain_render.Style(out.isatty() and not os.environ.get("NO_COLOR"))
+    json_out = args.output == "json"
+    if kind.lower() in why.WEC_TYPES:
+        wec_report = explainer.explain_wec(name)
+        doc = explain_render.wec_report_json(wec_report) if json_out else None
+        text = explain_render.wec_report_text(wec_report, style)
+    elif kind.lower() in why.POLICY_TYPES:
+        policy_report = explainer.explain_policy(name)
+        doc = explain_render.policy_report_json(policy_report) if json_out else None
+        text = explain_render.policy_report_text(policy_report, style)
+    else:
+        obj = why.find_object(run.result, kind, name, args.namespace)
+        report = explainer.explain_object(obj, args.wec)
+        doc = explain_render.object_report_json(report, explainer.describer) if json_out else None
+        text = explain_render.object_report_text(report, explainer.describer, style)
+    out.write(explain_render.dumps(doc) if doc is not None else text)
+    return EXIT_OK
+
+
 class _Usage(Exception):
     pass
 
@@ -148,7 +192,7 @@ def main(
     parser = build_parser()
     args = parser.parse_args(argv)
     args.options = _options(args, parser)
-    handler = {"resolve": _resolve, "status": _status}[args.command]
+    handler = {"resolve": _resolve, "status": _status, "why": _why}[args.command]
     try:
         return handler(args, out, err)
     except _Usage as e:

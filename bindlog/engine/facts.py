@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from bindlog.engine.labelsets import LabelSpace
+from bindlog.engine.labelsets import LabelSpace, why_no_match
 from bindlog.model import DownsyncClause, LabelSelector, Snapshot
+
+if TYPE_CHECKING:
+    from bindlog.engine.provenance import Fact
 
 Row = tuple[str | int, ...]
 
@@ -32,6 +36,26 @@ class Encoding:
     wec_space: LabelSpace | None = None
     object_space: LabelSpace | None = None
     namespace_space: LabelSpace | None = None
+    object_class_labels: list[int] = field(default_factory=list)  # OC -> object label class
+    namespace_classes: dict[str, int] = field(default_factory=dict)  # Namespace -> label class
+
+    def explain_selector_failure(self, fact: Fact) -> str:
+        """Why a selector-builtin fact does not hold, naming the requirement that fails."""
+        s, subject = fact.args[0], fact.args[1]
+        if s is None or subject is None:
+            return "no selector matches"
+        if fact.predicate == "wec_selector_matches":
+            cluster = self.snapshot.clusters[int(subject)]
+            return why_no_match(
+                self.wec_selectors[int(s)], dict(cluster.labels), f"WEC {cluster.name}"
+            )
+        if fact.predicate == "object_selector_matches":
+            assert self.object_space is not None
+            labels = self.object_space.labels_of(self.object_class_labels[int(subject)])
+            return why_no_match(self.object_selectors[int(s)], labels, "the object")
+        assert self.namespace_space is not None
+        labels = self.namespace_space.labels_of(int(subject))
+        return why_no_match(self.namespace_selectors[int(s)], labels, "the Namespace")
 
 
 class _Interner:
@@ -85,13 +109,15 @@ def encode(snapshot: Snapshot) -> Encoding:
         if oc is None:
             oc = class_ids[key] = len(class_ids)
             classes_of_labels[key[3]].append((oc, ref.group, ref.resource, ref.namespace))
+            enc.object_class_labels.append(key[3])
             f["object_class"].append((oc, ref.group, ref.resource, ref.namespace))
             group_resources.add((ref.group, ref.resource))
             namespaces.add(ref.namespace)
         f["workload"].append((o, ref.name, oc))
     ns_space = enc.namespace_space = LabelSpace(enc.namespace_selectors)
     for ns in snapshot.namespaces:
-        f["namespace"].append((ns.name, ns_space.class_of(ns.labels)))
+        nc = enc.namespace_classes[ns.name] = ns_space.class_of(ns.labels)
+        f["namespace"].append((ns.name, nc))
         namespaces.add(ns.name)
 
     f["known_api_group"].extend((g,) for g in sorted({g for g, _ in group_resources}))

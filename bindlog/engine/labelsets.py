@@ -37,6 +37,34 @@ def first_failing(selector: LabelSelector, labels: dict[str, str]) -> Requiremen
     return None
 
 
+def requirement_text(req: Requirement) -> str:
+    """A requirement the way kubectl's selector syntax writes it."""
+    op = req.operator
+    if op is Operator.EXISTS:
+        return req.key
+    if op is Operator.DOES_NOT_EXIST:
+        return f"!{req.key}"
+    if op is Operator.IN and len(req.values) == 1:
+        return f"{req.key}={req.values[0]}"
+    word = "in" if op is Operator.IN else "notin"
+    return f"{req.key} {word} ({','.join(req.values)})"
+
+
+def why_no_match(selector: LabelSelector, labels: dict[str, str], subject: str) -> str:
+    """One sentence: why `selector` does not match `labels` (the first requirement that fails)."""
+    if selector.error is not None:
+        return f"selector {selector.text} is invalid and skipped ({selector.error})"
+    req = first_failing(selector, labels)
+    if req is None:
+        return f"selector {selector.text} matches {subject}"
+    have = (
+        f"{subject} has {req.key}={labels[req.key]}"
+        if req.key in labels
+        else f"{subject} has no label {req.key}"
+    )
+    return f"selector {selector.text} requires {requirement_text(req)}; {have}"
+
+
 class LabelSpace:
     """The label sets of one kind of subject (WECs, objects or Namespaces), grouped into classes."""
 
@@ -48,6 +76,7 @@ class LabelSpace:
         self._by_key_value: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
         self._with_key: dict[str, set[int]] = defaultdict(set)
         self._cache: dict[LabelSelector, frozenset[int]] = {}
+        self._labels: list[Labels] | None = None
 
     def class_of(self, labels: Labels) -> int:
         """The class id of a subject with these labels; registers a new class when needed."""
@@ -61,11 +90,18 @@ class LabelSpace:
                 self._by_key_value[key][value].add(cid)
                 self._with_key[key].add(cid)
             self._cache.clear()
+            self._labels = None
         return cid
 
     @property
     def class_count(self) -> int:
         return len(self._class_ids)
+
+    def labels_of(self, cid: int) -> dict[str, str]:
+        """The labels of class `cid`, projected onto the keys some selector mentions."""
+        if self._labels is None:
+            self._labels = list(self._class_ids)
+        return dict(self._labels[cid])
 
     def matching_classes(self, selector: LabelSelector) -> frozenset[int]:
         """Ids of the classes whose labels satisfy `selector`; an invalid selector matches none."""

@@ -1,0 +1,1 @@
+"""Questions asked of a resolved snapshot: why, why not, what selects what."""

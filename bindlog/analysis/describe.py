@@ -1,0 +1,413 @@
+"""Facts of the rule program in words, with the input each one rests on.
+
+Only words live here: which facts exist and why they hold comes from the rules (provenance.py).
+Ids are turned back into names through the encoding's tables; shared test ids (TR, TN, TL) are
+named after the clause in whose context they appear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bindlog.engine.facts import Encoding
+from bindlog.engine.provenance import Fact
+from bindlog.model import Source
+
+Value = str | int | None
+RELATIVE = "_relative"  # context flag: the clause is named by the enclosing heading
+
+
+@dataclass(frozen=True, slots=True)
+class Described:
+    text: str
+    source: Source | None = None
+
+
+class Describer:
+    def __init__(self, encoding: Encoding) -> None:
+        self.enc = encoding
+        self.snapshot = encoding.snapshot
+
+    # --- names ------------------------------------------------------------------------------
+
+    def policy(self, p: Value) -> str:
+        return f"BindingPolicy/{self.snapshot.policies[int(p or 0)].name}" if p is not None else "?"
+
+    def clause(self, j: Value) -> str:
+        if j is None:
+            return "a clause"
+        p, c = self.enc.clause_ids[int(j)]
+        return f"{self.policy(p)} spec.downsync[{c}]"
+
+    def obj(self, o: Value) -> str:
+        return str(self.snapshot.objects[int(o or 0)].ref) if o is not None else "the object"
+
+    def wec(self, c: Value) -> str:
+        return f"WEC {self.snapshot.clusters[int(c or 0)].name}" if c is not None else "a WEC"
+
+    def wec_selector(self, s: Value) -> str:
+        return self.enc.wec_selectors[int(s or 0)].text if s is not None else "a selector"
+
+    def object_selector(self, s: Value) -> str:
+        return self.enc.object_selectors[int(s or 0)].text if s is not None else "a selector"
+
+    def namespace_selector(self, s: Value) -> str:
+        return self.enc.namespace_selectors[int(s or 0)].text if s is not None else "a selector"
+
+    def klass(self, oc: Value, ctx: dict[str, Value]) -> str:
+        if ctx.get("O") is not None:
+            return self.obj(ctx["O"])
+        return f"object class {oc}"
+
+    def test(self, ctx: dict[str, Value]) -> str:
+        return self.clause(ctx.get("J"))
+
+    def field(self, ctx: dict[str, Value], name: str) -> str:
+        """A clause field; bare (`resources`) when the reader already knows the clause."""
+        return name if ctx.get(RELATIVE) else f"{self.test(ctx)}.{name}"
+
+    # --- facts ------------------------------------------------------------------------------
+
+    def describe(self, fact: Fact, ctx: dict[str, Value] | None = None) -> Described:
+        ctx = ctx or {}
+        handler = _HANDLERS.get(fact.predicate)
+        if handler is None:
+            return Described(str(fact))
+        return handler(self, fact.args, ctx)
+
+    def source_of_policy(self, p: Value) -> Source | None:
+        return self.snapshot.policies[int(p)].source if p is not None else None
+
+
+def _q(value: Value) -> str:
+    return '""' if value == "" else f'"{value}"' if value is not None else "any"
+
+
+def _gr(g: Value, r: Value) -> str:
+    return f"{r}.{g}" if g else f"{r} (core group)"
+
+
+Handler = Callable[[Describer, tuple[Value, ...], dict[str, Value]], Described]
+_HANDLERS: dict[str, Handler] = {}
+
+
+def _on(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        _HANDLERS[name] = fn
+        return fn
+
+    return register
+
+
+@_on("binds")
+def _binds(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.wec(a[0])} receives {d.obj(a[1])} through {d.policy(a[2])}")
+
+
+@_on("policy_object")
+def _policy_object(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    p, o, kind, value = a
+    if kind == "selected":
+        return Described(f"{d.policy(p)} selects {d.obj(o)}")
+    what = f"statusCollector {_q(value)}" if kind == "statusCollector" else str(kind)
+    return Described(f"{d.policy(p)} sets {what} for {d.obj(o)}")
+
+
+@_on("policy")
+def _policy(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.policy(a[0])} exists", d.source_of_policy(a[0]))
+
+
+@_on("clause")
+def _clause(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    if a[1] is None:
+        return Described(f"{d.policy(a[0])} has a spec.downsync clause", d.source_of_policy(a[0]))
+    return Described(f"{d.clause(a[1])} is a downsync clause", d.source_of_policy(a[0]))
+
+
+@_on("clause_modulation")
+def _clause_mod(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    j, kind, value = a
+    if kind == "selected":
+        return Described(f"{d.clause(j)} selects what it matches")
+    what = f"statusCollector {_q(value)}" if kind == "statusCollector" else str(kind)
+    return Described(f"{d.clause(j)} sets {what}")
+
+
+def _clause_flag(text: str) -> Handler:
+    def handler(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+        j = a[0]
+        p = d.enc.clause_ids[int(j)][0] if j is not None else None
+        return Described(f"{d.clause(j)} {text}", d.source_of_policy(p))
+
+    return handler
+
+
+for _name, _text in {
+    "clause_create_only": "sets createOnly",
+    "clause_want_singleton": "sets wantSingletonReportedState",
+    "clause_want_multi_wec": "sets wantMultiWECReportedState",
+    "clause_object_names_unset": "has no objectNames (absent or empty)",
+    "object_names_wild": 'has no objectNames test (absent, empty or "*")',
+}.items():
+    _on(_name)(_clause_flag(_text))
+
+
+@_on("clause_status_collector")
+def _clause_sc(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.clause(a[0])} lists statusCollector {_q(a[1])}")
+
+
+@_on("clause_object_name")
+def _clause_name(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.clause(a[0])}.objectNames lists {_q(a[1])}")
+
+
+@_on("clause_matches")
+def _clause_matches(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.clause(a[0])} matches {d.obj(a[1])}")
+
+
+@_on("class_admitted")
+def _class_admitted(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(
+        f"{d.clause(a[0])} admits {d.klass(a[1], ctx)} on apiGroup, resources, namespaces, "
+        "namespaceSelectors and objectSelectors"
+    )
+
+
+@_on("clause_driver")
+def _driver(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.clause(a[0])} is evaluated through its {a[1]} (a plan, not a test)")
+
+
+@_on("clause_tests")
+def _tests(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.clause(a[0])} has its object tests")
+
+
+@_on("workload")
+def _workload(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    obj = d.snapshot.objects[int(a[0] or 0)] if a[0] is not None else None
+    return Described(f"{d.obj(a[0])} is named {_q(a[1])}", obj.source if obj else None)
+
+
+@_on("object_class")
+def _object_class(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    _, g, r, ns = a
+    where = f"namespace {_q(ns)}" if ns else "no namespace (cluster-scoped)"
+    return Described(f"{d.klass(a[0], ctx)} is a {_gr(g, r)} object in {where}")
+
+
+@_on("known_api_group")
+def _known_group(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"group {_q(a[0])} occurs in the workload")
+
+
+@_on("known_resource")
+def _known_resource(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"resource {_q(a[0])} occurs in the workload")
+
+
+@_on("known_resource_of_group")
+def _known_gr(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"resource {_gr(a[0], a[1])} occurs in the workload")
+
+
+@_on("known_namespace")
+def _known_ns(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"namespace {_q(a[0])} occurs in the workload")
+
+
+@_on("group_passes")
+def _group_passes(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.field(ctx, 'apiGroup')} admits group {_q(a[1])}")
+
+
+@_on("rtest_any_api_group")
+def _any_group(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.field(ctx, 'apiGroup')} is absent (any group)")
+
+
+@_on("rtest_api_group")
+def _api_group(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.field(ctx, 'apiGroup')} is {_q(a[1])}")
+
+
+@_on("resources_wild")
+def _res_wild(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f'{d.field(ctx, "resources")} is absent, empty or contains "*"')
+
+
+@_on("rtest_resources_unset")
+def _res_unset(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.field(ctx, 'resources')} is absent or empty")
+
+
+@_on("rtest_resource")
+def _res(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.field(ctx, 'resources')} lists {_q(a[1])}")
+
+
+@_on("resource_passes")
+def _res_passes(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.field(ctx, 'resources')} admits {_q(a[1])}")
+
+
+@_on("watched")
+def _watched(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"KubeStellar watches {_gr(a[0], a[1])}")
+
+
+@_on("never_downsync_group")
+def _never_group(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"group {_q(a[0])} is on KubeStellar's never-downsync list")
+
+
+@_on("never_downsync_resource")
+def _never_res(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{_gr(a[0], a[1])} is on KubeStellar's never-downsync list")
+
+
+@_on("resource_test_admits")
+def _rta(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.test(ctx)} admits {_gr(a[1], a[2])} on apiGroup and resources")
+
+
+@_on("namespaces_wild")
+def _ns_wild(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f'{d.field(ctx, "namespaces")} is absent, empty or contains "*"')
+
+
+@_on("ntest_namespaces_unset")
+def _ns_unset(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.field(ctx, 'namespaces')} is absent or empty")
+
+
+@_on("ntest_namespace")
+def _ns(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.field(ctx, 'namespaces')} lists {_q(a[1])}")
+
+
+@_on("namespace_passes")
+def _ns_passes(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.field(ctx, 'namespaces')} admits namespace {_q(a[1])}")
+
+
+@_on("namespace_selectors_wild")
+def _nss_wild(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.field(ctx, 'namespaceSelectors')} is absent, empty or contains {{}}")
+
+
+@_on("ntest_selectors_unset")
+def _nss_unset(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.field(ctx, 'namespaceSelectors')} is absent or empty")
+
+
+@_on("ntest_selector")
+def _nss(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.field(ctx, 'namespaceSelectors')} includes {d.namespace_selector(a[1])}")
+
+
+@_on("selector_is_empty")
+def _sel_empty(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"selector {d.namespace_selector(a[0])} is empty ({{}})")
+
+
+@_on("namespace_labels_pass")
+def _ns_labels(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.field(ctx, 'namespaceSelectors')} admits namespace {_q(a[1])}")
+
+
+@_on("namespace")
+def _namespace(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    ns = next((n for n in d.snapshot.namespaces if n.name == a[0]), None)
+    if ns is None:
+        return Described(f"a Namespace object named {_q(a[0])} exists")
+    labels = ", ".join(f"{k}={v}" for k, v in ns.labels)
+    return Described(f"Namespace {ns.name} exists with labels {{{labels}}}", ns.source)
+
+
+@_on("namespace_selector_matches")
+def _nsm(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    ns = ctx.get("NS")
+    target = f"Namespace {ns}" if ns else "the Namespace"
+    return Described(f"selector {d.namespace_selector(a[0])} matches the labels of {target}")
+
+
+@_on("namespace_test_admits")
+def _nta(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(
+        f"{d.test(ctx)} admits namespace {_q(a[1])} on namespaces and namespaceSelectors"
+    )
+
+
+@_on("labels_given")
+def _labels_given(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.field(ctx, 'objectSelectors')} is given")
+
+
+@_on("ltest_unset")
+def _labels_unset(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.field(ctx, 'objectSelectors')} is absent or empty")
+
+
+@_on("ltest_selector")
+def _ltest(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.field(ctx, 'objectSelectors')} includes {d.object_selector(a[1])}")
+
+
+@_on("labels_pass")
+def _labels_pass(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(
+        f"an objectSelectors entry of {d.test(ctx)} matches the labels of {d.klass(a[1], ctx)}"
+    )
+
+
+@_on("object_selector_matches")
+def _osm(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(
+        f"selector {d.object_selector(a[0])} matches the labels of {d.klass(a[1], ctx)}"
+    )
+
+
+@_on("selects_wec")
+def _selects_wec(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.policy(a[0])} selects {d.wec(a[1])}")
+
+
+@_on("policy_wec_selector")
+def _pws(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.policy(a[0])} has clusterSelectors entry {d.wec_selector(a[1])}")
+
+
+@_on("policy_cluster_selector")
+def _pcs(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    p, i, s = a
+    if i is None and s is None:
+        return Described(f"{d.policy(p)} has a spec.clusterSelectors entry", d.source_of_policy(p))
+    index = "[?]" if i is None else f"[{i}]"
+    return Described(
+        f"{d.policy(p)} spec.clusterSelectors{index} is {d.wec_selector(s)}",
+        d.source_of_policy(p),
+    )
+
+
+@_on("policy_invalid")
+def _pinv(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"{d.policy(a[0])} has an invalid clusterSelectors entry")
+
+
+@_on("selector_invalid")
+def _sinv(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"selector {d.wec_selector(a[0])} is invalid")
+
+
+@_on("wec_selector_matches")
+def _wsm(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    cluster = d.snapshot.clusters[int(a[1])] if a[1] is not None else None
+    return Described(
+        f"selector {d.wec_selector(a[0])} matches the labels of {d.wec(a[1])}",
+        cluster.source if cluster else None,
+    )

@@ -1,0 +1,272 @@
+"""Explanations as text (an indented tree, colour on a terminal only) and as JSON.
+
+The JSON schema is documented in docs/explain.md and versioned by `schemaVersion`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bindlog.analysis.describe import Describer
+from bindlog.analysis.why import Leaf, ObjectReport, PolicyReport, Verdict, Via, WecReport
+from bindlog.engine.provenance import Proof
+from bindlog.model import Modulation, WorkloadObject
+
+SCHEMA_VERSION = 1
+
+
+class Style:
+    def __init__(self, colour: bool) -> None:
+        self.colour = colour
+
+    def _wrap(self, code: str, text: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.colour else text
+
+    def ok(self, text: str) -> str:
+        return self._wrap("32", text)
+
+    def bad(self, text: str) -> str:
+        return self._wrap("31", text)
+
+    def dim(self, text: str) -> str:
+        return self._wrap("2", text)
+
+    def bold(self, text: str) -> str:
+        return self._wrap("1", text)
+
+
+def modulation_json(mod: Modulation) -> dict[str, Any]:
+    return {
+        "createOnly": mod.create_only,
+        "statusCollectors": sorted(mod.status_collectors),
+        "wantSingletonReportedState": mod.want_singleton_reported_state,
+        "wantMultiWECReportedState": mod.want_multi_wec_reported_state,
+    }
+
+
+def object_json(obj: WorkloadObject) -> dict[str, Any]:
+    r = obj.ref
+    return {
+        "group": r.group,
+        "version": r.version,
+        "resource": r.resource,
+        "namespace": r.namespace,
+        "name": r.name,
+        "kind": obj.kind,
+        "source": str(obj.source),
+    }
+
+
+def _via_json(via: Via) -> dict[str, Any]:
+    return {
+        "policy": via.policy,
+        "clauses": list(via.clauses),
+        "clusterSelectors": list(via.cluster_selectors),
+        "modulation": modulation_json(via.modulation),
+    }
+
+
+def _leaf_json(leaf: Leaf) -> dict[str, Any]:
+    return {"text": leaf.text, "source": leaf.source, "holds": leaf.holds}
+
+
+def proof_json(proof: Proof, describer: Describer, ctx: dict[str, Any] | None = None) -> Any:
+    env = {**(ctx or {}), **dict(proof.bindings)}
+    described = describer.describe(proof.fact, env)
+    out: dict[str, Any] = {
+        "fact": str(proof.fact),
+        "text": described.text,
+        "kind": proof.kind.value,
+    }
+    if proof.rule is not None:
+        out["rule"] = proof.rule.rule_id
+        out["because"] = proof.rule.comment
+        out["bindings"] = dict(proof.bindings)
+    if described.source is not None:
+        out["source"] = str(described.source)
+    if proof.partial:
+        out["partial"] = True
+    if proof.premises:
+        out["premises"] = [proof_json(p, describer, env) for p in proof.premises]
+    return out
+
+
+def _verdict_json(v: Verdict) -> dict[str, Any]:
+    return {
+        "policy": v.policy,
+        "selectsObject": v.selects_object,
+        "selectsWec": v.selects_wec,
+        "objectReasons": [
+            {"clause": clause, "facts": [_leaf_json(leaf) for leaf in leaves]}
+            for clause, leaves in v.object_reasons
+        ],
+        "wecReasons": [_leaf_json(leaf) for leaf in v.wec_reasons],
+    }
+
+
+def object_report_json(report: ObjectReport, describer: Describer) -> dict[str, Any]:
+    return {
+        "kind": "ObjectExplanation",
+        "schemaVersion": SCHEMA_VERSION,
+        "object": object_json(report.obj),
+        "neverDownsynced": report.never_downsynced,
+        "boundTo": [
+            {"wec": wec, "via": [_via_json(v) for v in vias]}
+            for wec, vias in sorted(report.bound.items())
+        ],
+        "selectedWithoutDestinations": sorted(report.selected_without_wecs),
+        "wec": report.wec,
+        "bound": None if report.wec is None else report.wec in report.bound,
+        "proofs": [proof_json(p, describer) for p in report.proofs],
+        "notBound": [_verdict_json(v) for v in report.verdicts],
+    }
+
+
+def wec_report_json(report: WecReport) -> dict[str, Any]:
+    return {
+        "kind": "WecExplanation",
+        "schemaVersion": SCHEMA_VERSION,
+        "wec": report.wec,
+        "labels": report.labels,
+        "policies": [
+            {"policy": p, "clusterSelectors": list(sels), "objects": report.objects[p]}
+            for p, sels in sorted(report.policies.items())
+        ],
+    }
+
+
+def policy_report_json(report: PolicyReport) -> dict[str, Any]:
+    return {
+        "kind": "BindingPolicyExplanation",
+        "schemaVersion": SCHEMA_VERSION,
+        "policy": report.policy,
+        "invalid": report.invalid,
+        "wecs": report.wecs,
+        "objects": [{"object": o, "clauses": list(c)} for o, c in report.objects],
+        "counts": {"wecs": len(report.wecs), "objects": len(report.objects)},
+    }
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2) + "\n"
+
+
+# --- text -------------------------------------------------------------------------------------
+
+
+def _mod_text(mod: Modulation) -> str:
+    parts = []
+    if mod.create_only:
+        parts.append("createOnly")
+    if mod.status_collectors:
+        parts.append("statusCollectors=" + ",".join(sorted(mod.status_collectors)))
+    if mod.want_singleton_reported_state:
+        parts.append("wantSingletonReportedState")
+    if mod.want_multi_wec_reported_state:
+        parts.append("wantMultiWECReportedState")
+    return f" [{'; '.join(parts)}]" if parts else ""
+
+
+def _leaf_text(leaf: Leaf, s: Style) -> str:
+    where = s.dim(f"  ({leaf.source})") if leaf.source else ""
+    return f"{s.bad('✗')} {leaf.text}{where}"
+
+
+def object_report_text(report: ObjectReport, describer: Describer, s: Style) -> str:
+    obj = report.obj
+    r = obj.ref
+    lines = [
+        s.bold(str(r))
+        + s.dim(f"  ({obj.kind} {r.group + '/' if r.group else ''}{r.version}, {obj.source})")
+    ]
+    if report.never_downsynced:
+        lines.append(
+            s.bad(
+                f"  never bound: KubeStellar never downsyncs {r.resource}"
+                f"{'.' + r.group if r.group else ''}"
+            )
+        )
+    if report.wec is None:
+        if report.bound:
+            lines.append(f"  bound to {len(report.bound)} WEC(s):")
+            for wec, vias in sorted(report.bound.items()):
+                lines.append(f"    {s.ok(wec)}")
+                lines.extend(f"      {_via_text(v)}" for v in vias)
+        else:
+            lines.append(s.bad("  bound to no WEC"))
+        if report.selected_without_wecs:
+            names = ", ".join(sorted(report.selected_without_wecs))
+            lines.append(f"  selected by {names}, which select(s) no WEC")
+        return "\n".join(lines) + "\n"
+    if report.wec in report.bound:
+        lines.append(f"  {s.ok('bound')} to WEC {report.wec}:")
+        for via in report.bound[report.wec]:
+            lines.append(f"    {_via_text(via)}")
+        for proof in report.proofs:
+            lines.append("    proof:")
+            lines.extend(_proof_lines(proof, describer, s, "      ", {}))
+        return "\n".join(lines) + "\n"
+    lines.append(f"  {s.bad('not bound')} to WEC {report.wec}:")
+    if not report.verdicts:
+        lines.append("    there is no BindingPolicy")
+    for v in report.verdicts:
+        lines.append(f"    BindingPolicy/{v.policy}:")
+        if v.selects_object:
+            lines.append(f"      {s.ok('✓')} selects the object")
+        else:
+            lines.append(f"      {s.bad('✗')} does not select the object")
+            for clause, leaves in v.object_reasons:
+                lines.append(f"        {clause}:")
+                lines.extend(f"          {_leaf_text(leaf, s)}" for leaf in leaves)
+        if v.selects_wec:
+            lines.append(f"      {s.ok('✓')} selects WEC {report.wec}")
+        else:
+            lines.append(f"      {s.bad('✗')} does not select WEC {report.wec}")
+            lines.extend(f"        {_leaf_text(leaf, s)}" for leaf in v.wec_reasons)
+    return "\n".join(lines) + "\n"
+
+
+def _via_text(via: Via) -> str:
+    clauses = ", ".join(f"downsync[{c}]" for c in via.clauses)
+    sels = ", ".join(f"clusterSelectors[{i}]" for i in via.cluster_selectors)
+    return f"via BindingPolicy/{via.policy}: {clauses}; {sels}{_mod_text(via.modulation)}"
+
+
+def _proof_lines(
+    proof: Proof, describer: Describer, s: Style, indent: str, ctx: dict[str, Any]
+) -> list[str]:
+    env = {**ctx, **dict(proof.bindings)}
+    described = describer.describe(proof.fact, env)
+    mark = {"absent": "∅ no: ", "builtin": "≈ ", "input": "• ", "derived": "✓ "}[proof.kind.value]
+    where = s.dim(f"  ({described.source})") if described.source else ""
+    rule = s.dim(f"  [{proof.rule.rule_id}]") if proof.rule else ""
+    partial = s.dim("  … (partial: cap reached)") if proof.partial and not proof.premises else ""
+    lines = [f"{indent}{mark}{described.text}{rule}{where}{partial}"]
+    for premise in proof.premises:
+        lines.extend(_proof_lines(premise, describer, s, indent + "  ", env))
+    return lines
+
+
+def wec_report_text(report: WecReport, s: Style) -> str:
+    labels = ", ".join(f"{k}={v}" for k, v in sorted(report.labels.items()))
+    lines = [s.bold(f"WEC {report.wec}") + s.dim(f"  {{{labels}}}")]
+    if not report.policies:
+        lines.append("  selected by no BindingPolicy")
+    for policy, sels in sorted(report.policies.items()):
+        objs = report.objects[policy]
+        sel_text = ", ".join(f"clusterSelectors[{i}]" for i in sels)
+        lines.append(f"  BindingPolicy/{policy} ({sel_text}): {len(objs)} object(s)")
+        lines.extend(f"    {o}" for o in objs)
+    return "\n".join(lines) + "\n"
+
+
+def policy_report_text(report: PolicyReport, s: Style) -> str:
+    lines = [s.bold(f"BindingPolicy/{report.policy}")]
+    if report.invalid:
+        lines.append(s.bad("  has an invalid clusterSelectors entry: selects no WEC"))
+    lines.append(f"  selects {len(report.wecs)} WEC(s): {', '.join(report.wecs) or '-'}")
+    lines.append(f"  selects {len(report.objects)} object(s):")
+    for obj, clauses in report.objects:
+        lines.append(f"    {obj}  " + s.dim(", ".join(f"downsync[{c}]" for c in clauses)))
+    return "\n".join(lines) + "\n"
