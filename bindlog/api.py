@@ -21,9 +21,12 @@ class Run:
 
 
 def resolve(
-    paths: list[str], options: LoadOptions | None = None, stdin: TextIO | None = None
+    paths: list[str],
+    options: LoadOptions | None = None,
+    stdin: TextIO | None = None,
+    explain: bool = False,
 ) -> Run:
-    """Load manifests, evaluate the rules and build every Binding."""
+    """Load manifests, evaluate the rules and build every Binding (with traces if `explain`)."""
     loaded = load(paths, options, stdin)
     result = evaluate(loaded.snapshot)
-    return Run(result, bindings(result), loaded.warnings, result.status_errors())
+    return Run(result, bindings(result, explain), loaded.warnings, result.status_errors())

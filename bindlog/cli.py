@@ -16,6 +16,7 @@ from bindlog.adapters.resources import parse_resource_map
 from bindlog.analysis import why
 from bindlog.errors import BindlogError, InputError
 from bindlog.export import explain_render, render
+from bindlog.export import graph as graph_export
 from bindlog.export.write import write_directory_atomic, write_file_atomic
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
@@ -70,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write the output to FILE atomically instead of stdout",
     )
+    resolve.add_argument(
+        "--explain",
+        action="store_true",
+        help="annotate each Binding with the clauses and clusterSelectors that matched "
+        "(annotation bindlog.kubestellar.io/explain, JSON)",
+    )
     status = sub.add_parser(
         "status", help="what KubeStellar would write into each BindingPolicy's status.errors"
     )
@@ -90,6 +97,18 @@ def build_parser() -> argparse.ArgumentParser:
     why.add_argument("-o", "--output", choices=("text", "json"), default="text")
     why.add_argument("--max-depth", type=int, default=16, help="proof depth cap")
     why.add_argument("--max-nodes", type=int, default=400, help="proof size cap")
+    graph_cmd = sub.add_parser(
+        "graph", help="the policy -> WEC and policy -> object graph (dot, mermaid, svg, png)"
+    )
+    _input_args(graph_cmd)
+    graph_cmd.add_argument(
+        "-o", "--output", choices=("dot", "mermaid", "svg", "png"), default="dot"
+    )
+    graph_cmd.add_argument("--object", metavar="TYPE/NAME", help="only around this object")
+    graph_cmd.add_argument("-n", "--namespace", help="namespace of --object")
+    graph_cmd.add_argument("--wec", help="only around this WEC")
+    graph_cmd.add_argument("--policy", help="only around this BindingPolicy")
+    graph_cmd.add_argument("--output-file", metavar="FILE", help="write to FILE atomically")
     return parser
 
 
@@ -109,7 +128,7 @@ def _resolve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise _Usage("--output-dir writes Binding documents: use -o yaml or -o json")
     if args.output_dir and args.output_file:
         raise _Usage("--output-dir and --output-file cannot be combined")
-    run = api.resolve(args.filename, args.options, stdin=sys.stdin)
+    run = api.resolve(args.filename, args.options, stdin=sys.stdin, explain=args.explain)
     for warning in run.warnings:
         print(warning, file=err)
     for name, errors in sorted(run.status_errors.items()):
@@ -181,6 +200,37 @@ def _why(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    run = api.resolve(args.filename, args.options, stdin=sys.stdin)
+    for warning in run.warnings:
+        print(warning, file=err)
+    obj = None
+    if args.object:
+        kind, slash, name = args.object.partition("/")
+        if not slash or not kind or not name:
+            raise _Usage(f"--object must be TYPE/NAME, not {args.object!r}")
+        obj = why.find_object(run.result, kind, name, args.namespace)
+    graph = graph_export.build_graph(run.result)
+    if obj or args.wec or args.policy:
+        graph = graph_export.focus(graph, obj, args.wec, args.policy)
+    if args.output == "mermaid":
+        data: str | bytes = graph_export.to_mermaid(graph)
+    elif args.output == "dot":
+        data = graph_export.to_dot(graph)
+    else:
+        data = graph_export.render_image(graph_export.to_dot(graph), args.output)
+    if args.output_file:
+        write_file_atomic(Path(args.output_file), data)
+    elif isinstance(data, bytes):
+        if out.isatty():
+            raise _Usage(f"refusing to write {args.output} to a terminal: use --output-file")
+        out.flush()
+        sys.stdout.buffer.write(data)
+    else:
+        out.write(data)
+    return EXIT_OK
+
+
 class _Usage(Exception):
     pass
 
@@ -192,7 +242,7 @@ def main(
     parser = build_parser()
     args = parser.parse_args(argv)
     args.options = _options(args, parser)
-    handler = {"resolve": _resolve, "status": _status, "why": _why}[args.command]
+    handler = {"resolve": _resolve, "status": _status, "why": _why, "graph": _graph}[args.command]
     try:
         return handler(args, out, err)
     except _Usage as e:

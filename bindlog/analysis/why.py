@@ -162,19 +162,7 @@ class Explainer:
         )
 
     def _matching_cluster_selectors(self, p: int) -> dict[str, tuple[int, ...]]:
-        # selects_wec(P, C) <= policy_wec_selector(P, S) & wec_selector_matches(S, C), taken
-        # set-at-a-time: the counted selectors from the rules, their matches from the builtin.
-        enc = self.result.encoding
-        rows = self.prover.backend.query("policy_wec_selector", [p, None])
-        counted = {int(row[1]) for row in rows}
-        out: dict[str, list[int]] = {}
-        for index, sel in enumerate(self.snapshot.policies[p].cluster_selectors):
-            sid = enc.wec_selectors.index(sel)
-            if sid not in counted:
-                continue
-            for c in enc.wec_matches[sid]:
-                out.setdefault(self.snapshot.clusters[c].name, []).append(index)
-        return {k: tuple(v) for k, v in out.items()}
+        return self.result.matching_cluster_selectors(p)
 
     def _verdict(self, p: int, o: int, c: int, name: str) -> Verdict:
         obj_goal = Fact("policy_object", (p, o, "selected", ""))

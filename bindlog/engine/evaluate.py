@@ -60,6 +60,36 @@ class Result:
                 return res
         return None
 
+    def matching_clauses(self) -> dict[tuple[int, WorkloadObject], tuple[int, ...]]:
+        """(policy index, object) -> indices of that policy's clauses matching the object.
+
+        Read from the rules' clause_matches relation (one query over the whole relation).
+        """
+        with self.backend.session():
+            rows = self.backend.query("clause_matches", (None, None))
+        out: dict[tuple[int, WorkloadObject], list[int]] = defaultdict(list)
+        for j, o in rows:
+            p, c = self.encoding.clause_ids[int(j)]
+            out[(p, self.snapshot.objects[int(o)])].append(c)
+        return {k: tuple(sorted(v)) for k, v in out.items()}
+
+    def matching_cluster_selectors(self, p: int) -> dict[str, tuple[int, ...]]:
+        """WEC name -> indices of policy p's clusterSelectors that select it.
+
+        selects_wec(P, C) <= policy_wec_selector(P, S) & wec_selector_matches(S, C): the counted
+        selectors come from the rules, their matches from the selector builtin.
+        """
+        enc = self.encoding
+        with self.backend.session():
+            counted = {int(row[1]) for row in self.backend.query("policy_wec_selector", (p, None))}
+        out: dict[str, list[int]] = defaultdict(list)
+        for index, sel in enumerate(self.snapshot.policies[p].cluster_selectors):
+            sid = enc.wec_selectors.index(sel)
+            if sid in counted:
+                for c in enc.wec_matches[sid]:
+                    out[self.snapshot.clusters[c].name].append(index)
+        return {k: tuple(v) for k, v in out.items()}
+
     def singleton_problems(self) -> dict[str, list[SingletonProblem]]:
         """Per policy name, the objects in its resolution whose singleton request is unmet.
 

@@ -8,6 +8,7 @@ order Go's strings.Compare gives on their UTF-8 bytes.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bindlog.engine.evaluate import PolicyResolution, Result
@@ -52,8 +53,11 @@ def _entry(obj: WorkloadObject, mod: Modulation) -> dict[str, Any]:
     return entry
 
 
-def binding_for(res: PolicyResolution) -> dict[str, Any]:
-    """The Binding KubeStellar maintains for one BindingPolicy."""
+EXPLAIN_ANNOTATION = "bindlog.kubestellar.io/explain"
+
+
+def binding_for(res: PolicyResolution, trace: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The Binding KubeStellar maintains for one BindingPolicy; `trace` goes in an annotation."""
     policy = res.policy
     ordered = sorted(res.objects.items(), key=lambda item: _sort_key(item[0]))
     cluster_scope = [_entry(o, m) for o, m in ordered if not o.ref.namespace]
@@ -66,11 +70,16 @@ def binding_for(res: PolicyResolution) -> dict[str, Any]:
     spec: dict[str, Any] = {"workload": workload}
     if res.destinations:
         spec["destinations"] = [{"clusterId": c} for c in sorted(res.destinations)]
+    metadata: dict[str, Any] = {"name": policy.name}
+    if trace is not None:
+        metadata["annotations"] = {
+            EXPLAIN_ANNOTATION: json.dumps(trace, sort_keys=True, separators=(",", ":"))
+        }
     return {
         "apiVersion": API_VERSION,
         "kind": "Binding",
         "metadata": {
-            "name": policy.name,
+            **metadata,
             "ownerReferences": [
                 {
                     "apiVersion": API_VERSION,
@@ -86,7 +95,36 @@ def binding_for(res: PolicyResolution) -> dict[str, Any]:
     }
 
 
-def bindings(result: Result) -> list[dict[str, Any]]:
-    """Every Binding of a result, in policy-name order."""
-    ordered = sorted(result.resolutions, key=lambda r: r.policy.name)
-    return [binding_for(res) for res in ordered if not res.invalid]
+def bindings(result: Result, explain: bool = False) -> list[dict[str, Any]]:
+    """Every Binding of a result, in policy-name order.
+
+    With `explain`, each Binding carries a compact trace in the annotation
+    `bindlog.kubestellar.io/explain`: for every object the clauses (spec.downsync indices) that
+    match it, for every destination the clusterSelectors indices that select it. An
+    (object, WEC) pair is bound because of any of its object's clauses and any of its WEC's
+    selectors: the trace is factorised like the Binding itself.
+    """
+    clauses = result.matching_clauses() if explain else {}
+    out = []
+    for p, res in sorted(enumerate(result.resolutions), key=lambda item: item[1].policy.name):
+        if res.invalid:
+            continue
+        trace = None
+        if explain:
+            objects = sorted(res.objects, key=_sort_key)
+            trace = {
+                "objects": {_trace_key(o): list(clauses.get((p, o), ())) for o in objects},
+                "destinations": {
+                    wec: list(idx)
+                    for wec, idx in sorted(result.matching_cluster_selectors(p).items())
+                    if wec in res.destinations
+                },
+            }
+        out.append(binding_for(res, trace))
+    return out
+
+
+def _trace_key(obj: WorkloadObject) -> str:
+    r = obj.ref
+    where = f"{r.namespace}/" if r.namespace else ""
+    return f"{r.group}/{r.version}/{r.resource}/{where}{r.name}"
