@@ -135,33 +135,33 @@ def _clause_mod(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> De
     return Described(f"{d.clause(j)} sets {what}")
 
 
-def _clause_flag(text: str) -> Handler:
+def _clause_flag(field: str, text: str) -> Handler:
     def handler(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
         j = a[0]
         p = d.enc.clause_ids[int(j)][0] if j is not None else None
-        return Described(f"{d.clause(j)} {text}", d.source_of_policy(p))
+        return Described(f"{d.field({**ctx, 'J': j}, field)} {text}", d.source_of_policy(p))
 
     return handler
 
 
-for _name, _text in {
-    "clause_create_only": "sets createOnly",
-    "clause_want_singleton": "sets wantSingletonReportedState",
-    "clause_want_multi_wec": "sets wantMultiWECReportedState",
-    "clause_object_names_unset": "has no objectNames (absent or empty)",
-    "object_names_wild": 'has no objectNames test (absent, empty or "*")',
+for _name, (_field, _text) in {
+    "clause_create_only": ("createOnly", "is true"),
+    "clause_want_singleton": ("wantSingletonReportedState", "is true"),
+    "clause_want_multi_wec": ("wantMultiWECReportedState", "is true"),
+    "clause_object_names_unset": ("objectNames", "is absent or empty"),
+    "object_names_wild": ("objectNames", 'is absent, empty or contains "*"'),
 }.items():
-    _on(_name)(_clause_flag(_text))
+    _on(_name)(_clause_flag(_field, _text))
 
 
 @_on("clause_status_collector")
 def _clause_sc(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
-    return Described(f"{d.clause(a[0])} lists statusCollector {_q(a[1])}")
+    return Described(f"{d.field({**ctx, 'J': a[0]}, 'statusCollectors')} lists {_q(a[1])}")
 
 
 @_on("clause_object_name")
 def _clause_name(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
-    return Described(f"{d.clause(a[0])}.objectNames lists {_q(a[1])}")
+    return Described(f"{d.field({**ctx, 'J': a[0]}, 'objectNames')} lists {_q(a[1])}")
 
 
 @_on("clause_matches")
@@ -190,7 +190,8 @@ def _tests(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Describ
 @_on("workload")
 def _workload(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
     obj = d.snapshot.objects[int(a[0] or 0)] if a[0] is not None else None
-    return Described(f"{d.obj(a[0])} is named {_q(a[1])}", obj.source if obj else None)
+    who = "the object" if ctx.get(RELATIVE) else d.obj(a[0])
+    return Described(f"{who} is named {_q(a[1])}", obj.source if obj else None)
 
 
 @_on("object_class")

@@ -62,6 +62,7 @@ class ObjectReport:
     bound: dict[str, list[Via]] = field(default_factory=dict)
     selected_without_wecs: list[str] = field(default_factory=list)
     never_downsynced: bool = False
+    namespace_selectors_involved: bool = False  # the live Binding may lag (spec §2.11)
     wec: str | None = None
     verdicts: list[Verdict] = field(default_factory=list)  # when `wec` is not bound
     proofs: list[Proof] = field(default_factory=list)  # when `wec` is bound
@@ -128,6 +129,9 @@ class Explainer:
         report = ObjectReport(obj, wec=wec)
         ref = obj.ref
         report.never_downsynced = not self.prover.holds(Fact("watched", (ref.group, ref.resource)))
+        report.namespace_selectors_involved = bool(ref.namespace) and any(
+            clause.namespace_selectors for p in self.snapshot.policies for clause in p.downsync
+        )
         for p, res in enumerate(self.result.resolutions):
             mod = res.objects.get(obj)
             if mod is None:
@@ -310,14 +314,15 @@ POLICY_TYPES = frozenset({"bindingpolicy", "bindingpolicies", "bp"})
 
 
 def type_matches(type_text: str, obj: WorkloadObject) -> bool:
-    """Does kubectl's TYPE (plural, singular, Kind, short name; optionally `.group`) name obj?"""
-    text = type_text.lower()
+    """Does kubectl's TYPE name obj? TYPE is a plural, singular, Kind or short name, optionally
+    qualified as `.group` or `.version.group` (`.version` alone for the core group)."""
     ref = obj.ref
     names = {ref.resource, obj.kind.lower(), *SHORT_NAMES.get((ref.group, obj.kind), ())}
-    if text in names:
-        return True
-    base, _, group = text.partition(".")
-    return bool(group) and base in names and group == ref.group.lower()
+    base, _, qualifier = type_text.lower().partition(".")
+    if base not in names:
+        return False
+    group = ref.group.lower()
+    return qualifier in ("", group, f"{ref.version}.{group}".rstrip("."), ref.version + ".")
 
 
 def find_object(result: Result, type_text: str, name: str, namespace: str | None) -> WorkloadObject:

@@ -111,6 +111,7 @@ def object_report_json(report: ObjectReport, describer: Describer) -> dict[str, 
         "schemaVersion": SCHEMA_VERSION,
         "object": object_json(report.obj),
         "neverDownsynced": report.never_downsynced,
+        "namespaceSelectorsInvolved": report.namespace_selectors_involved,
         "boundTo": [
             {"wec": wec, "via": [_via_json(v) for v in vias]}
             for wec, vias in sorted(report.bound.items())
@@ -180,6 +181,8 @@ def object_report_text(report: ObjectReport, describer: Describer, s: Style) -> 
         s.bold(str(r))
         + s.dim(f"  ({obj.kind} {r.group + '/' if r.group else ''}{r.version}, {obj.source})")
     ]
+    if report.namespace_selectors_involved:
+        lines.append(s.dim(STALE_NOTE))
     if report.never_downsynced:
         lines.append(
             s.bad(
@@ -196,7 +199,7 @@ def object_report_text(report: ObjectReport, describer: Describer, s: Style) -> 
         else:
             lines.append(s.bad("  bound to no WEC"))
         if report.selected_without_wecs:
-            names = ", ".join(sorted(report.selected_without_wecs))
+            names = ", ".join(f"BindingPolicy/{n}" for n in sorted(report.selected_without_wecs))
             lines.append(f"  selected by {names}, which select(s) no WEC")
         return "\n".join(lines) + "\n"
     if report.wec in report.bound:
@@ -225,6 +228,12 @@ def object_report_text(report: ObjectReport, describer: Describer, s: Style) -> 
             lines.append(f"      {s.bad('✗')} does not select WEC {report.wec}")
             lines.extend(f"        {_leaf_text(leaf, s)}" for leaf in v.wec_reasons)
     return "\n".join(lines) + "\n"
+
+
+STALE_NOTE = (
+    "  note: a namespaceSelectors test is involved; KubeStellar does not re-test objects when "
+    "their Namespace's labels change, so a live Binding can lag behind this settled result"
+)
 
 
 def _via_text(via: Via) -> str:
