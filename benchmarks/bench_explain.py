@@ -46,9 +46,7 @@ def main() -> None:
     times: dict[str, list[float]] = {"summary": [], "bound": [], "not bound": []}
     for obj, res in rng.sample(bound, min(args.samples, len(bound))):
         wec_in = min(res.destinations)
-        wec_out = next(
-            (c.name for c in snapshot.clusters if c.name not in res.destinations), None
-        )
+        wec_out = next((c.name for c in snapshot.clusters if c.name not in res.destinations), None)
         for label, wec in (("summary", None), ("bound", wec_in), ("not bound", wec_out)):
             if label == "not bound" and wec is None:
                 continue
