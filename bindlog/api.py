@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
-from bindlog.adapters import LoadOptions, Warning_, load
+from bindlog.adapters import Limits, LoadOptions, load
 from bindlog.engine.evaluate import Result, evaluate
+from bindlog.errors import InputProblem
 from bindlog.export.bindings import bindings
 
 
@@ -16,17 +17,18 @@ class Run:
 
     result: Result
     bindings: list[dict[str, Any]]
-    warnings: tuple[Warning_, ...]
+    warnings: tuple[InputProblem, ...]
     status_errors: dict[str, list[str]]
 
 
 def resolve(
     paths: list[str],
     options: LoadOptions | None = None,
-    stdin: TextIO | None = None,
+    stdin: BinaryIO | None = None,
     explain: bool = False,
+    limits: Limits | None = None,
 ) -> Run:
     """Load manifests, evaluate the rules and build every Binding (with traces if `explain`)."""
-    loaded = load(paths, options, stdin)
+    loaded = load(paths, options, stdin, limits)
     result = evaluate(loaded.snapshot)
     return Run(result, bindings(result, explain), loaded.warnings, result.status_errors())

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bindlog import api
-from bindlog.adapters import LoadOptions
+from bindlog.adapters import Limits, LoadOptions
 from bindlog.adapters.resources import parse_resource_map
 from bindlog.analysis import why
 from bindlog.errors import BindlogError, InputError
@@ -19,7 +19,7 @@ from bindlog.export import explain_render, render
 from bindlog.export import graph as graph_export
 from bindlog.export.write import write_directory_atomic, write_file_atomic
 
-EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _input_args(p: argparse.ArgumentParser) -> None:
@@ -49,6 +49,29 @@ def _input_args(p: argparse.ArgumentParser) -> None:
         default="default",
         metavar="NS",
         help="namespace of namespaced objects that name none (default: %(default)s)",
+    )
+    limits = Limits()
+    p.add_argument(
+        "--max-file-size",
+        type=_size,
+        default=limits.max_file_bytes,
+        metavar="SIZE",
+        help="largest file or stdin stream read (default: 64Mi)",
+    )
+    p.add_argument(
+        "--max-document-nodes",
+        type=int,
+        default=limits.max_document_nodes,
+        metavar="N",
+        help="most nodes in one document, YAML aliases expanded (default: %(default)s)",
+    )
+    p.add_argument(
+        "--max-depth",
+        dest="max_nesting",
+        type=int,
+        default=limits.max_depth,
+        metavar="N",
+        help="deepest nesting of one document (default: %(default)s)",
     )
 
 
@@ -95,8 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     why.add_argument("--wec", help="explain this WEC only: a proof if bound, why not otherwise")
     _input_args(why)
     why.add_argument("-o", "--output", choices=("text", "json"), default="text")
-    why.add_argument("--max-depth", type=int, default=16, help="proof depth cap")
-    why.add_argument("--max-nodes", type=int, default=400, help="proof size cap")
+    why.add_argument("--proof-depth", type=int, default=16, help="proof depth cap")
+    why.add_argument("--proof-nodes", type=int, default=400, help="proof size cap")
     graph_cmd = sub.add_parser(
         "graph", help="the policy -> WEC and policy -> object graph (dot, mermaid, svg, png)"
     )
@@ -110,6 +133,24 @@ def build_parser() -> argparse.ArgumentParser:
     graph_cmd.add_argument("--policy", help="only around this BindingPolicy")
     graph_cmd.add_argument("--output-file", metavar="FILE", help="write to FILE atomically")
     return parser
+
+
+def _run(args: argparse.Namespace, err: TextIO, explain: bool = False) -> api.Run:
+    run = api.resolve(
+        args.filename, args.options, stdin=sys.stdin.buffer, explain=explain, limits=args.limits
+    )
+    for warning in run.warnings:
+        print(f"warning: {warning}", file=err)
+    return run
+
+
+def _size(text: str) -> int:
+    units = {"": 1, "k": 1000, "ki": 1024, "m": 1000**2, "mi": 1024**2, "g": 1000**3, "gi": 1024**3}
+    number = text.rstrip("KMGikmgBb")
+    unit = text[len(number) :].lower().removesuffix("b")
+    if not number.isdigit() or unit not in units:
+        raise argparse.ArgumentTypeError(f"invalid size {text!r} (e.g. 64Mi, 100M, 5000000)")
+    return int(number) * units[unit]
 
 
 def _options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> LoadOptions:
@@ -128,9 +169,7 @@ def _resolve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise _Usage("--output-dir writes Binding documents: use -o yaml or -o json")
     if args.output_dir and args.output_file:
         raise _Usage("--output-dir and --output-file cannot be combined")
-    run = api.resolve(args.filename, args.options, stdin=sys.stdin, explain=args.explain)
-    for warning in run.warnings:
-        print(warning, file=err)
+    run = _run(args, err, explain=args.explain)
     for name, errors in sorted(run.status_errors.items()):
         for text in errors:
             print(f"warning: BindingPolicy/{name}: status.errors: {text}", file=err)
@@ -155,9 +194,7 @@ def _yaml1(doc: dict[str, object]) -> str:
 
 
 def _status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    run = api.resolve(args.filename, args.options, stdin=sys.stdin)
-    for warning in run.warnings:
-        print(warning, file=err)
+    run = _run(args, err)
     report = {
         name: {"errors": run.status_errors.get(name, [])}
         for name in sorted(b["metadata"]["name"] for b in run.bindings)
@@ -177,10 +214,8 @@ def _why(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     kind, slash, name = args.target.partition("/")
     if not slash or not kind or not name:
         raise _Usage(f"TARGET must be TYPE/NAME, not {args.target!r}")
-    run = api.resolve(args.filename, args.options, stdin=sys.stdin)
-    for warning in run.warnings:
-        print(warning, file=err)
-    explainer = why.Explainer(run.result, args.max_depth, args.max_nodes)
+    run = _run(args, err)
+    explainer = why.Explainer(run.result, args.proof_depth, args.proof_nodes)
     style = explain_render.Style(out.isatty() and not os.environ.get("NO_COLOR"))
     json_out = args.output == "json"
     if kind.lower() in why.WEC_TYPES:
@@ -201,9 +236,7 @@ def _why(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    run = api.resolve(args.filename, args.options, stdin=sys.stdin)
-    for warning in run.warnings:
-        print(warning, file=err)
+    run = _run(args, err)
     obj = None
     if args.object:
         kind, slash, name = args.object.partition("/")
@@ -242,6 +275,7 @@ def main(
     parser = build_parser()
     args = parser.parse_args(argv)
     args.options = _options(args, parser)
+    args.limits = Limits(args.max_file_size, args.max_document_nodes, args.max_nesting)
     handler = {"resolve": _resolve, "status": _status, "why": _why, "graph": _graph}[args.command]
     try:
         return handler(args, out, err)
@@ -256,3 +290,6 @@ def main(
     except BindlogError as e:
         print(f"bindlog: {e}", file=err)
         return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("bindlog: interrupted; nothing was written, earlier output is intact", file=err)
+        return EXIT_INTERRUPTED

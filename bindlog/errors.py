@@ -19,6 +19,8 @@ class InputProblem:
     detail: str
 
     def __str__(self) -> str:
+        if self.source is None and not self.obj:
+            return f"{self.field}: {self.detail}" if self.field else self.detail
         where = str(self.source) if self.source else "<input>"
         parts = [where]
         if self.obj:

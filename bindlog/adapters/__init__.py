@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TextIO
+from typing import BinaryIO
 
-from bindlog.adapters.manifests import LoadOptions, Warning_, build_snapshot
-from bindlog.adapters.yaml_files import read_documents
+from bindlog.adapters.manifests import LoadOptions, build_snapshot
+from bindlog.adapters.yaml_files import Limits, read_documents
 from bindlog.errors import InputError, InputProblem
 from bindlog.model import Snapshot
 
@@ -14,23 +14,29 @@ from bindlog.model import Snapshot
 @dataclass(frozen=True, slots=True)
 class Loaded:
     snapshot: Snapshot
-    warnings: tuple[Warning_, ...]
+    warnings: tuple[InputProblem, ...]  # tolerated problems (skipped selectors, empty files)
 
 
 def load(
-    paths: list[str], options: LoadOptions | None = None, stdin: TextIO | None = None
+    paths: list[str],
+    options: LoadOptions | None = None,
+    stdin: BinaryIO | None = None,
+    limits: Limits | None = None,
 ) -> Loaded:
     """Read and validate every manifest in `paths` ("-" is stdin); raises InputError with all
     problems found, in file and document order."""
     problems: list[InputProblem] = []
-    documents = list(read_documents(paths, problems, stdin))
+    warnings: list[InputProblem] = []
+    documents = list(read_documents(paths, problems, stdin, limits, warnings))
+    if not documents and not problems:
+        problems.append(InputProblem(None, "", "", "no manifests found in the input"))
     try:
-        snapshot, warnings = build_snapshot(documents, options)
+        snapshot, more_warnings = build_snapshot(documents, options)
     except InputError as e:
         raise InputError([*problems, *e.problems]) from None
     if problems:
         raise InputError(problems)
-    return Loaded(snapshot, tuple(warnings))
+    return Loaded(snapshot, (*warnings, *more_warnings))
 
 
-__all__ = ["LoadOptions", "Loaded", "Warning_", "load"]
+__all__ = ["Limits", "LoadOptions", "Loaded", "load"]

@@ -68,24 +68,11 @@ class LoadOptions:
     default_namespace: str = "default"
 
 
-@dataclass(frozen=True, slots=True)
-class Warning_:
-    """A problem KubeStellar tolerates (it skips the offending selector), reported on stderr."""
-
-    source: Source
-    obj: str
-    field: str
-    detail: str
-
-    def __str__(self) -> str:
-        return f"warning: {self.source} {self.obj}: {self.field}: {self.detail}"
-
-
 @dataclass(slots=True)
 class _Builder:
     options: LoadOptions
     problems: list[InputProblem] = field(default_factory=list)
-    warnings: list[Warning_] = field(default_factory=list)
+    warnings: list[InputProblem] = field(default_factory=list)
     clusters: dict[str, Cluster] = field(default_factory=dict)
     namespaces: dict[str, Namespace] = field(default_factory=dict)
     objects: dict[tuple[str, str, str, str], WorkloadObject] = field(default_factory=dict)
@@ -98,7 +85,7 @@ class _Builder:
 
 def build_snapshot(
     documents: Iterable[Document], options: LoadOptions | None = None
-) -> tuple[Snapshot, list[Warning_]]:
+) -> tuple[Snapshot, list[InputProblem]]:
     """Validate and classify documents; raises InputError listing every problem found."""
     b = _Builder(options or LoadOptions())
     docs = [d for d in documents if _has_identity(b, d)]
@@ -296,7 +283,7 @@ def _add_policy(b: _Builder, doc: Document) -> None:
     name = meta["name"]
     if meta.get("deletionTimestamp"):
         b.warnings.append(
-            Warning_(
+            InputProblem(
                 doc.source,
                 obj,
                 "metadata.deletionTimestamp",
@@ -366,7 +353,7 @@ def _selector_list(
                 b.problem(doc.source, obj, field_path, f"Invalid value: {sel.error}")
             else:
                 b.warnings.append(
-                    Warning_(
+                    InputProblem(
                         doc.source,
                         obj,
                         field_path,
