@@ -215,6 +215,8 @@ def _json_documents(path: str, text: str, problems: list[InputProblem]) -> list[
 def _within_limits(source: Source, body: Any, limits: Limits, problems: list[InputProblem]) -> bool:
     """Count the document's nodes as a reader would see them (aliases expanded) and its depth,
     without expanding anything: shared subtrees are measured once."""
+    if not isinstance(body, dict | list):
+        return True
     sizes: dict[int, tuple[int, int]] = {}  # id -> (expanded nodes, depth)
     on_path: set[int] = set()
     stack: list[tuple[Any, bool]] = [(body, False)]
