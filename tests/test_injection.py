@@ -12,10 +12,10 @@ import yaml
 
 from bindlog import bindings, evaluate, load
 from bindlog.analysis.why import Explainer
+from bindlog.errors import ExportError
 from bindlog.export import explain_render
 from bindlog.export.explain_render import Style
 from bindlog.export.write import write_directory_atomic
-from bindlog.errors import ExportError
 
 ROOT = Path(__file__).resolve().parent.parent
 
