@@ -130,8 +130,12 @@ def _load(docs: list[Any]) -> None:
     try:
         snapshot, _ = build_snapshot(found)
     except InputError as e:
-        assert e.problems
-        assert all(str(p) for p in e.problems)
+        error = e
+    else:
+        error = None
+    if error is not None:
+        assert error.problems
+        assert all(str(p) for p in error.problems)
         return
     if not problems:
         evaluate(snapshot)

@@ -26,7 +26,7 @@ HOSTILE = [
     "__import__('os').system('touch CANARY')",
     'a" & b(X) <= c(X) & "',
     "p(X) <= q(X)",
-    "ℬindingPolicy",  # a look-alike letter
+    "\u212cindingPolicy",  # a look-alike letter (SCRIPT CAPITAL B)
     "new\nline",
     "tab\there",
     "quote'\"`",
