@@ -73,6 +73,17 @@ class Modulation:
     want_singleton_reported_state: bool = False
     want_multi_wec_reported_state: bool = False
 
+    def words(self) -> list[str]:
+        """The modulations that are set, as KubeStellar's field names, for display."""
+        out = ["createOnly"] if self.create_only else []
+        if self.status_collectors:
+            out.append("statusCollectors=" + ",".join(sorted(self.status_collectors)))
+        if self.want_singleton_reported_state:
+            out.append("wantSingletonReportedState")
+        if self.want_multi_wec_reported_state:
+            out.append("wantMultiWECReportedState")
+        return out
+
     def merge(self, other: Modulation) -> Modulation:
         return Modulation(
             self.create_only or other.create_only,

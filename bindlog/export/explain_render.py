@@ -157,15 +157,7 @@ def dumps(doc: dict[str, Any]) -> str:
 
 
 def _mod_text(mod: Modulation) -> str:
-    parts = []
-    if mod.create_only:
-        parts.append("createOnly")
-    if mod.status_collectors:
-        parts.append("statusCollectors=" + ",".join(sorted(mod.status_collectors)))
-    if mod.want_singleton_reported_state:
-        parts.append("wantSingletonReportedState")
-    if mod.want_multi_wec_reported_state:
-        parts.append("wantMultiWECReportedState")
+    parts = mod.words()
     return f" [{'; '.join(parts)}]" if parts else ""
 
 

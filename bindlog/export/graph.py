@@ -43,15 +43,7 @@ def _object_node(obj: WorkloadObject) -> str:
 
 
 def _mod_label(mod: Modulation) -> str:
-    parts = []
-    if mod.create_only:
-        parts.append("createOnly")
-    if mod.status_collectors:
-        parts.append("statusCollectors=" + ",".join(sorted(mod.status_collectors)))
-    if mod.want_singleton_reported_state:
-        parts.append("singleton")
-    if mod.want_multi_wec_reported_state:
-        parts.append("multiWEC")
+    parts = mod.words()
     return f" ({'; '.join(parts)})" if parts else ""
 
 
