@@ -19,8 +19,8 @@ from bindlog.export.write import write_directory_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Strings that would do harm if they reached program text; all are valid object names under
-# the path-segment rule, statusCollector names and resourceVersions.
+# Strings that would do harm if they reached program text; all are valid RBAC object names
+# (the path-segment rule), statusCollector names, uids and resourceVersions.
 HOSTILE = [
     "x') or True #",
     "__import__('os').system('touch CANARY')",
@@ -47,9 +47,9 @@ def _manifests(tmp_path: Path, canary: Path) -> Path:
         name = text.replace("CANARY", canary.name)
         docs.append(
             {
-                "apiVersion": "v1",
-                "kind": "ConfigMap",
-                "metadata": {"name": name, "namespace": "ns", "resourceVersion": name},
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "ClusterRole",
+                "metadata": {"name": name, "resourceVersion": name},
             }
         )
         docs.append(
@@ -79,13 +79,13 @@ def test_hostile_strings_round_trip_and_nothing_executes(
     for i, text in enumerate(HOSTILE):
         name = text.replace("CANARY", canary.name)
         binding = out[f"p{i}"]
-        entries = binding["spec"]["workload"]["namespaceScope"]
+        entries = binding["spec"]["workload"]["clusterScope"]
         assert [e["name"] for e in entries] == [name]
         assert entries[0]["resourceVersion"] == name
         assert entries[0]["statusCollectors"] == [name]
         assert binding["metadata"]["ownerReferences"][0]["uid"] == name
         trace = json.loads(binding["metadata"]["annotations"]["bindlog.kubestellar.io/explain"])
-        assert list(trace["objects"]) == [f"/v1/configmaps/ns/{name}"]
+        assert list(trace["objects"]) == [f"rbac.authorization.k8s.io/v1/clusterroles/{name}"]
     explainer = Explainer(result)
     for text in HOSTILE:
         name = text.replace("CANARY", canary.name)
@@ -114,7 +114,7 @@ def test_hostile_strings_through_the_cli(tmp_path: Path) -> None:
     names = {
         e["name"]
         for item in json.loads(done.stdout)["items"]
-        for e in item["spec"]["workload"]["namespaceScope"]
+        for e in item["spec"]["workload"]["clusterScope"]
     }
     assert names == {t.replace("CANARY", canary.name) for t in HOSTILE}
     assert not canary.exists()

@@ -46,8 +46,18 @@ def label_key_problem(key: object) -> str | None:
     return None
 
 
+def dns_subdomain_problem(name: str) -> str | None:
+    """Why `name` is not a DNS-1123 subdomain (most kinds' metadata.name), or None."""
+    if len(name) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(name):
+        return (
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
+            "'-' or '.', and must start and end with an alphanumeric character (at most 253)"
+        )
+    return None
+
+
 def object_name_problem(name: object) -> str | None:
-    """Why `name` cannot be an object's metadata.name (a lenient path-segment check), or None."""
+    """Why `name` cannot be any object's metadata.name (the path-segment rule), or None."""
     if not isinstance(name, str):
         return f"must be a string, not {type(name).__name__}"
     if not name:

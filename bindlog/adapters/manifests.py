@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bindlog.adapters.k8s_names import (
+    dns_subdomain_problem,
     label_key_problem,
     label_value_problem,
     namespace_name_problem,
@@ -150,10 +151,20 @@ def _has_identity(b: _Builder, doc: Document) -> bool:
     if name is None or name == "":
         b.problem(doc.source, obj, "metadata.name", "Required value")
         return False
-    if (why := object_name_problem(name)) is not None:
+    why = object_name_problem(name)
+    if why is None and isinstance(name, str) and not _path_segment_names(body):
+        why = dns_subdomain_problem(name)
+    if why is not None:
         b.problem(doc.source, obj, "metadata.name", f"Invalid value: {name!r}: {why}")
         ok = False
     return ok
+
+
+def _path_segment_names(body: dict[str, Any]) -> bool:
+    """RBAC objects may have any path-segment name (`system:controller:x`); the other kinds
+    need a DNS-1123 subdomain."""
+    api_version = body.get("apiVersion")
+    return isinstance(api_version, str) and api_version.startswith("rbac.authorization.k8s.io/")
 
 
 def _labels(b: _Builder, doc: Document, obj: str) -> tuple[tuple[str, str], ...] | None:

@@ -276,8 +276,9 @@ def _flatten(source: Source, body: Any, problems: list[InputProblem]) -> Iterato
     if body is None:
         return  # an empty document, e.g. a trailing `---`
     if not isinstance(body, dict):
+        what = "item" if source.item is not None else "document"
         problems.append(
-            InputProblem(source, "", "", f"document must be a mapping, not {_type(body)}")
+            InputProblem(source, "", "", f"{what} must be a mapping, not {_type(body)}")
         )
         return
     kind = body.get("kind")
@@ -287,13 +288,9 @@ def _flatten(source: Source, body: Any, problems: list[InputProblem]) -> Iterato
             problems.append(InputProblem(source, "", "items", "Invalid value: must be a list"))
             return
         for i, item in enumerate(items):
-            item_source = Source(source.path, source.document, i)
-            if not isinstance(item, dict):
-                problems.append(
-                    InputProblem(item_source, "", "", f"item must be a mapping, not {_type(item)}")
-                )
-                continue
-            yield Document(item_source, item)
+            # Lists nest (kubectl flattens them too); an item keeps its top-level index.
+            index = i if source.item is None else source.item
+            yield from _flatten(Source(source.path, source.document, index), item, problems)
         return
     yield Document(source, body)
 
