@@ -84,14 +84,6 @@ class Modulation:
             out.append("wantMultiWECReportedState")
         return out
 
-    def merge(self, other: Modulation) -> Modulation:
-        return Modulation(
-            self.create_only or other.create_only,
-            self.status_collectors | other.status_collectors,
-            self.want_singleton_reported_state or other.want_singleton_reported_state,
-            self.want_multi_wec_reported_state or other.want_multi_wec_reported_state,
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class DownsyncClause:

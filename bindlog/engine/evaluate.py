@@ -54,12 +54,6 @@ class Result:
     encoding: Encoding = field(repr=False)
     backend: Backend = field(repr=False)
 
-    def resolution(self, policy_name: str) -> PolicyResolution | None:
-        for res in self.resolutions:
-            if res.policy.name == policy_name:
-                return res
-        return None
-
     def matching_clauses(self) -> dict[tuple[int, WorkloadObject], tuple[int, ...]]:
         """(policy index, object) -> indices of that policy's clauses matching the object.
 

@@ -132,13 +132,6 @@ class Backend:
                 count += 1
         return count
 
-    def retract_facts(self, name: str, rows: Iterable[Sequence[Value]]) -> None:
-        with self._active():
-            for row in rows:
-                pred = self._pred(name, len(row))
-                lit = pyEngine.Literal(pred, [pyEngine.Const(v) for v in row])
-                pyEngine.retract(pyEngine.Clause(lit, []))
-
     def query(self, name: str, args: Sequence[Value | None]) -> list[tuple[Any, ...]]:
         """All tuples of `name` matching `args`, where None is an unbound position.
 
