@@ -44,7 +44,7 @@ class Document:
     body: dict[str, Any]
 
 
-class _StrictLoader(_BaseLoader):  # type: ignore[valid-type,misc]
+class _StrictSafeLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     """The safe loader, refusing duplicate keys (the API server would reject them too)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -167,7 +167,7 @@ def _name(path: str) -> str:
 def _yaml_documents(path: str, text: str, problems: list[InputProblem]) -> list[tuple[int, Any]]:
     docs: list[tuple[int, Any]] = []
     try:
-        for index, body in enumerate(yaml.load_all(text, Loader=_StrictLoader)):
+        for index, body in enumerate(yaml.load_all(text, Loader=_StrictSafeLoader)):
             docs.append((index, body))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
