@@ -7,7 +7,7 @@ from the same file, so explanations follow the rules that decided.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import networkx as nx
@@ -52,13 +52,18 @@ class Rule:
 class Program:
     rules: tuple[Rule, ...]
     facts: tuple[Atom, ...]  # ground facts written in the program (the never-downsync list)
+    by_head: dict[str, tuple[Rule, ...]] = field(init=False, compare=False, repr=False)
+    derived: frozenset[str] = field(init=False, compare=False, repr=False)  # IDB predicates
+
+    def __post_init__(self) -> None:
+        by_head: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            by_head.setdefault(rule.head.predicate, []).append(rule)
+        object.__setattr__(self, "by_head", {k: tuple(v) for k, v in by_head.items()})
+        object.__setattr__(self, "derived", frozenset(by_head))
 
     def rules_for(self, predicate: str) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if r.head.predicate == predicate)
-
-    @property
-    def derived(self) -> frozenset[str]:
-        return frozenset(r.head.predicate for r in self.rules)
+        return self.by_head.get(predicate, ())
 
 
 def parse_program(text: str, filename: str = "binding.dl") -> Program:

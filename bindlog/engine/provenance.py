@@ -122,7 +122,8 @@ class Prover:
     # --- querying --------------------------------------------------------------------------
 
     def holds(self, fact: Fact) -> bool:
-        return next(self._rows(fact.predicate, tuple(fact.args)), None) is not None
+        with self.backend.session():
+            return next(self._rows(fact.predicate, tuple(fact.args)), None) is not None
 
     def _rows(self, predicate: str, args: tuple[Value | None, ...]) -> Iterator[tuple[Value, ...]]:
         if predicate == "wec_selector_matches":
@@ -133,18 +134,20 @@ class Prover:
                     if c is None or wec == c:
                         yield (sid, wec)
             return
-        if predicate in self.program.derived:
-            # Derived premises are solved here, top-down in explanation order: the written
-            # order serves whole-relation evaluation and would enumerate far too much for
-            # one bound goal.
-            key = (predicate, args)
-            rows = self._memo.get(key)
-            if rows is None:
-                rows = self._memo[key] = list(self._solve_all(predicate, args))
-            yield from rows
-            return
-        # Sorted, so that explanations come out the same on every run.
-        yield from sorted(self.backend.query(predicate, list(args)), key=_row_key)
+        # The knowledge base does not change under a prover: answers are kept.
+        key = (predicate, args)
+        rows = self._memo.get(key)
+        if rows is None:
+            if predicate in self.program.derived:
+                # Derived premises are solved here, top-down in explanation order: the written
+                # order serves whole-relation evaluation and would enumerate far too much for
+                # one bound goal.
+                rows = list(self._solve_all(predicate, args))
+            else:
+                # Sorted, so that explanations come out the same on every run.
+                rows = sorted(self.backend.query(predicate, list(args)), key=_row_key)
+            self._memo[key] = rows
+        yield from rows
 
     def _solve_all(
         self, predicate: str, args: tuple[Value | None, ...]
@@ -181,7 +184,8 @@ class Prover:
     def prove(self, fact: Fact) -> Proof | None:
         """A derivation of the ground `fact`, or None if it does not hold."""
         budget = _Budget(self.max_depth, self.max_nodes)
-        return self._prove(fact, 0, budget)
+        with self.backend.session():
+            return self._prove(fact, 0, budget)
 
     def _prove(self, fact: Fact, depth: int, budget: _Budget) -> Proof | None:
         rules = self.program.rules_for(fact.predicate)
@@ -223,10 +227,10 @@ class Prover:
 
     def refute(self, fact: Fact) -> Refutation | None:
         """Why `fact` does not hold (None positions are unbound), or None if it holds."""
-        if self.holds(fact):
-            return None
-        budget = _Budget(self.max_depth, self.max_nodes)
-        return self._refute(fact, 0, budget)
+        with self.backend.session():
+            if self.holds(fact):
+                return None
+            return self._refute(fact, 0, _Budget(self.max_depth, self.max_nodes))
 
     def _refute(self, fact: Fact, depth: int, budget: _Budget) -> Refutation:
         if fact.predicate in BUILTINS:

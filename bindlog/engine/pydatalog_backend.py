@@ -1,9 +1,9 @@
 """The one module that imports pyDatalog.
 
 Rules are loaded from constant package text; data enters only as facts through the engine's
-clause API (never as program text: pyDatalog's `load` runs `exec`). The fast paths used here
-(pre-built `Pred` objects, interned `Const`s, `Literal.ask`) are the ones the compiled engine
-exposes; they skip the per-fact parsing and the query-wrapping rule of the public helpers.
+clause API (never as program text: pyDatalog's `load` runs `exec`). The paths used here
+(pre-built `Pred` objects, `pyEngine.assert_` of ground clauses, `Literal.ask`) skip the per-fact
+parsing and the query-wrapping rule of the public helpers.
 """
 
 from __future__ import annotations
@@ -35,42 +35,6 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _add_fact_direct(pred: Any, fact: Any) -> None:
-    # What pyEngine.assert_ does for a fact, minus the retract it runs first to keep facts
-    # unique: a membership test does that job at a fraction of the cost. Tied to the compiled
-    # engine's layout (db: dict id -> clause, index: list of dicts value -> set of clauses),
-    # which _FAST_PATH checks once at import.
-    fid = fact.get_id()
-    if fid in pred.db:
-        return
-    pred.db[fid] = fact
-    for position, term in zip(pred.index, fact.head.terms, strict=True):
-        bucket = position.get(term.id)
-        if bucket is None:
-            position[term.id] = {fact}
-        else:
-            bucket.add(fact)
-
-
-def _layout_is_known() -> bool:
-    with _lock:
-        saved = getattr(Logic.tl, "logic", None)
-        try:
-            Logic()
-            pred = pyEngine.Pred("_bindlog_probe", 1)
-            return isinstance(pred.db, dict) and isinstance(pred.index, list)
-        finally:
-            if saved is not None:
-                Logic.tl.logic = saved
-
-
-def _add_fact_public(pred: Any, fact: Any) -> None:
-    pyEngine.assert_(fact)  # noqa: PT009 - pyDatalog, not unittest
-
-
-_add_fact = _add_fact_direct if _layout_is_known() else _add_fact_public
-
-
 class Backend:
     """A pyDatalog knowledge base holding the bindlog rules and one snapshot's facts."""
 
@@ -80,22 +44,18 @@ class Backend:
             pyDatalog.load(rules_text)
             self._logic = Logic(True)
         self._preds: dict[tuple[str, int], Any] = {}
-        self._consts: dict[tuple[type, Value], Any] = {}
-
-    def _const(self, value: Value) -> Any:
-        # pyDatalog interns constants in a weak dictionary; a strong one here is 3x cheaper and
-        # keeps them alive for the knowledge base's lifetime.
-        key = (type(value), value)
-        found = self._consts.get(key)
-        if found is None:
-            found = self._consts[key] = pyEngine.Const(value)
-        return found
+        self._owner: int | None = None  # the thread holding a session, if any
 
     @contextmanager
     def session(self) -> Iterator[None]:
-        """Hold this knowledge base active (and the cyclic GC off) across many calls."""
+        """Hold this knowledge base active (and the cyclic GC off) across many calls; calls
+        made inside skip the per-call switching."""
         with self._active():
-            yield
+            outer, self._owner = self._owner, threading.get_ident()
+            try:
+                yield
+            finally:
+                self._owner = outer
 
     @contextmanager
     def _active(self) -> Iterator[None]:
@@ -132,18 +92,23 @@ class Backend:
                 count += 1
         return count
 
+    def _ask(self, name: str, args: Sequence[Value | None]) -> Any:
+        pred = self._pred(name, len(args))
+        terms = [
+            pyEngine.Var(f"V{i}") if a is None else pyEngine.Const(a) for i, a in enumerate(args)
+        ]
+        return pyEngine.Literal(pred, terms).ask()
+
     def query(self, name: str, args: Sequence[Value | None]) -> list[tuple[Any, ...]]:
         """All tuples of `name` matching `args`, where None is an unbound position.
 
         Returns full tuples (bound positions included), in no particular order.
         """
-        with self._active():
-            pred = self._pred(name, len(args))
-            terms = [
-                pyEngine.Var(f"V{i}") if a is None else pyEngine.Const(a)
-                for i, a in enumerate(args)
-            ]
-            answer = pyEngine.Literal(pred, terms).ask()
+        if self._owner == threading.get_ident():
+            answer = self._ask(name, args)
+        else:
+            with self._active():
+                answer = self._ask(name, args)
         if answer is True:
             return [tuple(args)]
         return list(answer or ())
