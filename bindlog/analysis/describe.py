@@ -291,11 +291,6 @@ def _ns(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
     return Described(f"{d.field(ctx, 'namespaces')} lists {_q(a[1])}")
 
 
-@_on("namespace_passes")
-def _ns_passes(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
-    return Described(f"{d.field(ctx, 'namespaces')} admits namespace {_q(a[1])}")
-
-
 @_on("namespace_selectors_wild")
 def _nss_wild(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
     return Described(f"{d.field(ctx, 'namespaceSelectors')} is absent, empty or contains {{}}")
