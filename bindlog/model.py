@@ -100,7 +100,6 @@ class DownsyncClause:
     object_names: tuple[str, ...] | None = None
     object_selectors: tuple[LabelSelector, ...] | None = None
     modulation: Modulation = Modulation()
-    api_group_set: bool = False  # apiGroup key present (even if null) counts for CRD anyOf
 
 
 @dataclass(frozen=True, slots=True)

@@ -193,7 +193,6 @@ def _clause(
         object_names=object_names,
         object_selectors=object_selectors,
         modulation=modulation,
-        api_group_set=api_group is not None,
     )
 
 

@@ -428,5 +428,4 @@ def _clause(b: _Builder, doc: Document, obj: str, raw: Any, path: str) -> Downsy
             want_singleton_reported_state=flags["wantSingletonReportedState"],
             want_multi_wec_reported_state=flags["wantMultiWECReportedState"],
         ),
-        api_group_set="apiGroup" in raw,
     )

@@ -82,7 +82,6 @@ def encode(snapshot: Snapshot) -> Encoding:
     )
     tests = _Tests(f, obj_sel, ns_sel)
     for p, policy in enumerate(snapshot.policies):
-        f["policy"].append((p,))
         for i, sel in enumerate(policy.cluster_selectors):
             f["policy_cluster_selector"].append((p, i, wec_sel(sel)))
         for c, clause in enumerate(policy.downsync):

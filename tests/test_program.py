@@ -1,0 +1,55 @@
+"""The rule program: parsed from the same text pyDatalog runs, stratified, and documented."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from bindlog.adapters import load
+from bindlog.engine.evaluate import evaluate, rules_text
+from bindlog.engine.facts import encode
+from bindlog.engine.program import Program, bundled_program, check_stratified, parse_program
+from bindlog.errors import RuleError
+from bindlog.model import Snapshot
+
+BUILTINS = {"wec_selector_matches", "object_selector_matches", "namespace_selector_matches"}
+
+
+def test_every_rule_says_which_kubestellar_behaviour_it_encodes() -> None:
+    program = bundled_program()
+    assert len(program.rules) > 20
+    for rule in program.rules:
+        assert rule.comment, rule.rule_id
+
+
+def test_every_body_predicate_is_derived_input_or_builtin() -> None:
+    program = bundled_program()
+    fixture = Path(__file__).resolve().parent / "explain" / "fixture"
+    inputs = set(encode(load([str(fixture)]).snapshot).facts)
+    catalogue = resources.files("bindlog.rules").joinpath("README.md").read_text()
+    documented = set(re.findall(r"`([a-z_]+)\(", catalogue))
+    for rule in program.rules:
+        for atom in rule.body:
+            name = atom.predicate
+            assert name in program.derived or name in BUILTINS or name in documented, name
+    # The catalogue names no predicate the rules do not use, and every input the engine writes.
+    used = {a.predicate for r in program.rules for a in r.body} | program.derived
+    assert documented <= used, documented - used
+    assert inputs <= documented | BUILTINS, inputs - documented
+
+
+def test_negation_inside_recursion_is_rejected() -> None:
+    with pytest.raises(RuleError, match="negation inside a recursive cycle"):
+        parse_program("p(X) <= q(X) & ~r(X)\nr(X) <= p(X)\n")
+
+
+def test_data_never_reaches_program_text() -> None:
+    # The program is constant package data: evaluating changes nothing in it.
+    before = rules_text()
+    evaluate(Snapshot())
+    assert rules_text() == before
+    assert isinstance(bundled_program(), Program)
+    check_stratified(bundled_program())
