@@ -217,21 +217,30 @@ def _why(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     run = _run(args, err)
     explainer = why.Explainer(run.result, args.proof_depth, args.proof_nodes)
     style = explain_render.Style(out.isatty() and not os.environ.get("NO_COLOR"))
-    json_out = args.output == "json"
+    render_json = args.output == "json"
     if kind.lower() in why.WEC_TYPES:
         wec_report = explainer.explain_wec(name)
-        doc = explain_render.wec_report_json(wec_report) if json_out else None
-        text = explain_render.wec_report_text(wec_report, style)
+        text = (
+            explain_render.dumps(explain_render.wec_report_json(wec_report))
+            if render_json
+            else explain_render.wec_report_text(wec_report, style)
+        )
     elif kind.lower() in why.POLICY_TYPES:
         policy_report = explainer.explain_policy(name)
-        doc = explain_render.policy_report_json(policy_report) if json_out else None
-        text = explain_render.policy_report_text(policy_report, style)
+        text = (
+            explain_render.dumps(explain_render.policy_report_json(policy_report))
+            if render_json
+            else explain_render.policy_report_text(policy_report, style)
+        )
     else:
         obj = why.find_object(run.result, kind, name, args.namespace)
         report = explainer.explain_object(obj, args.wec)
-        doc = explain_render.object_report_json(report, explainer.describer) if json_out else None
-        text = explain_render.object_report_text(report, explainer.describer, style)
-    out.write(explain_render.dumps(doc) if doc is not None else text)
+        text = (
+            explain_render.dumps(explain_render.object_report_json(report, explainer.describer))
+            if render_json
+            else explain_render.object_report_text(report, explainer.describer, style)
+        )
+    out.write(text)
     return EXIT_OK
 
 
