@@ -223,7 +223,7 @@ def object_report_text(report: ObjectReport, describer: Describer, s: Style) -> 
 
 
 STALE_NOTE = (
-    "  note: a namespaceSelectors test is involved; KubeStellar does not re-test objects when "
+    "  note: some clause tests Namespace labels; KubeStellar does not re-test objects when "
     "their Namespace's labels change, so a live Binding can lag behind this settled result"
 )
 
