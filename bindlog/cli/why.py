@@ -1,0 +1,64 @@
+"""`bindlog why`: why an object is (not) bound, what a WEC receives, what a policy selects."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any, TextIO
+
+from bindlog.analysis import why
+from bindlog.cli.common import EXIT_OK, Usage, input_args, run_resolution
+from bindlog.export import explain_render
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "why",
+        help="explain why an object is (or is not) bound, what a WEC receives, what a "
+        "BindingPolicy selects",
+        description="TARGET is TYPE/NAME for a workload object (TYPE as kubectl takes it: "
+        "plural, singular, Kind or short name, optionally .group), wec/NAME or "
+        "bindingpolicy/NAME.",
+    )
+    parser.add_argument("target", metavar="TARGET")
+    parser.add_argument("-n", "--namespace", help="namespace of the object")
+    parser.add_argument("--wec", help="explain this WEC only: a proof if bound, why not otherwise")
+    input_args(parser)
+    parser.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    parser.add_argument("--proof-depth", type=int, default=16, help="proof depth cap")
+    parser.add_argument("--proof-nodes", type=int, default=400, help="proof size cap")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    kind, slash, name = args.target.partition("/")
+    if not slash or not kind or not name:
+        raise Usage(f"TARGET must be TYPE/NAME, not {args.target!r}")
+    result = run_resolution(args, err)
+    explainer = why.Explainer(result.result, args.proof_depth, args.proof_nodes)
+    style = explain_render.Style(out.isatty() and not os.environ.get("NO_COLOR"))
+    render_json = args.output == "json"
+    if kind.lower() in why.WEC_TYPES:
+        wec_report = explainer.explain_wec(name)
+        text = (
+            explain_render.dumps(explain_render.wec_report_json(wec_report))
+            if render_json
+            else explain_render.wec_report_text(wec_report, style)
+        )
+    elif kind.lower() in why.POLICY_TYPES:
+        policy_report = explainer.explain_policy(name)
+        text = (
+            explain_render.dumps(explain_render.policy_report_json(policy_report))
+            if render_json
+            else explain_render.policy_report_text(policy_report, style)
+        )
+    else:
+        obj = why.find_object(result.result, kind, name, args.namespace)
+        report = explainer.explain_object(obj, args.wec)
+        text = (
+            explain_render.dumps(explain_render.object_report_json(report, explainer.describer))
+            if render_json
+            else explain_render.object_report_text(report, explainer.describer, style)
+        )
+    out.write(text)
+    return EXIT_OK
