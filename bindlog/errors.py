@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bindlog.model import Source
+from bindlog.textsafe import escape_terminal
 
 MAX_REPORTED_PROBLEMS = 200
+# An echoed value is cut to this many characters (head and tail kept): a 10 MB label value
+# needs no more to be recognised, and a terminal should not scroll through it.
+MAX_ECHOED = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,14 +23,17 @@ class InputProblem:
     detail: str
 
     def __str__(self) -> str:
+        """One line, safe for a terminal: controls escaped, long values cut in the middle."""
+        field, detail = _safe(self.field), _safe(self.detail, MAX_ECHOED * 2)
         if self.source is None and not self.obj:
-            return f"{self.field}: {self.detail}" if self.field else self.detail
-        where = str(self.source) if self.source else "<input>"
-        parts = [where]
-        if self.obj:
-            parts.append(f" {self.obj}")
-        head = "".join(parts)
-        return f"{head}: {self.field}: {self.detail}" if self.field else f"{head}: {self.detail}"
+            return f"{field}: {detail}" if field else detail
+        where = _safe(str(self.source)) if self.source else "<input>"
+        head = f"{where} {_safe(self.obj)}" if self.obj else where
+        return f"{head}: {field}: {detail}" if field else f"{head}: {detail}"
+
+
+def _safe(text: str, limit: int = MAX_ECHOED) -> str:
+    return escape_terminal(text, keep_newlines=False, limit=limit)
 
 
 class BindlogError(Exception):

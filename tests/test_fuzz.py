@@ -6,16 +6,19 @@ longer local run: `BINDLOG_FUZZ_EXAMPLES=20000 pytest tests/test_fuzz.py`.
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bindlog.adapters.bounded_parse import Budget, LimitExceeded, json_document, yaml_documents
 from bindlog.adapters.manifests import build_snapshot
 from bindlog.adapters.selectors import parse_selector
-from bindlog.adapters.yaml_files import Document, Limits, _flatten, _within_limits, _yaml_documents
+from bindlog.adapters.yaml_files import Document, Limits, _flatten, _yaml_documents
 from bindlog.engine.evaluate import evaluate
 from bindlog.errors import InputError, InputProblem
 from bindlog.model import Source
@@ -125,8 +128,7 @@ def _load(docs: list[Any]) -> None:
     found: list[Document] = []
     for i, body in enumerate(docs):
         source = Source("fuzz.yaml", i)
-        if _within_limits(source, body, Limits(), problems):
-            found.extend(_flatten(source, body, problems))
+        found.extend(_flatten(source, body, problems))
     try:
         snapshot, _ = build_snapshot(found)
     except InputError as e:
@@ -157,12 +159,12 @@ def test_arbitrary_trees_never_crash(docs: list[Any]) -> None:
 @given(st.text(max_size=200))
 def test_arbitrary_text_is_parsed_or_reported(text: str) -> None:
     problems: list[InputProblem] = []
-    docs = _yaml_documents("fuzz.yaml", text, problems)
+    docs = _yaml_documents("fuzz.yaml", text, problems, Limits().budget())
     try:
         # The same parser we build on (libyaml where present): pure-Python PyYAML differs on
         # corner cases such as a trailing tab.
         plain = list(yaml.load_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
-    except (yaml.YAMLError, RecursionError):
+    except (yaml.YAMLError, RecursionError, ValueError, OverflowError):
         assert len(problems) == 1  # PyYAML refuses it: so must we, with one clear problem
         assert str(problems[0]).startswith("fuzz.yaml[doc ")
         assert "invalid YAML" in str(problems[0])
@@ -182,3 +184,45 @@ def test_selector_parser_never_crashes(raw: Any) -> None:
     for path, detail in found:
         assert path.startswith("spec.x")
         assert detail
+
+
+JSON_TREES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=6)),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+def _nodes(value: Any) -> tuple[int, int]:
+    """(nodes, depth) the way YAML composes them: keys are nodes, depth counts containers."""
+    if isinstance(value, dict):
+        inner = [_nodes(k) for k in value] + [_nodes(v) for v in value.values()]
+    elif isinstance(value, list):
+        inner = [_nodes(v) for v in value]
+    else:
+        return 1, 0
+    return 1 + sum(n for n, _ in inner), 1 + max((d for _, d in inner), default=0)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(JSON_TREES, st.sampled_from([None, 0, 1, 2, 4]))
+def test_json_is_counted_exactly_before_it_is_built(tree: Any, indent: int | None) -> None:
+    text = json.dumps(tree, indent=indent)
+    nodes, depth = _nodes(tree)
+    budget = Budget(total_nodes=nodes, document_nodes=nodes, depth=max(depth, 1))
+    assert json_document(text, budget) == tree
+    assert budget.total_nodes == 0  # spent exactly what the document holds
+    with pytest.raises(LimitExceeded):
+        json_document(text, Budget(total_nodes=nodes - 1, document_nodes=nodes, depth=100))
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(JSON_TREES)
+def test_yaml_and_json_count_the_same_nodes(tree: Any) -> None:
+    nodes, depth = _nodes(tree)
+    text = yaml.safe_dump(tree)
+    budget = Budget(total_nodes=nodes, document_nodes=nodes, depth=max(depth, 1))
+    assert list(yaml_documents(text, budget)) == [tree]
+    assert budget.total_nodes == 0

@@ -1,41 +1,60 @@
 """Read manifests from files, directories and stdin into (Source, document) pairs.
 
-YAML is read only with PyYAML's safe loader (the C one where available), extended to reject
-duplicate keys; `.json` files with the json module, likewise. Multi-document streams are split,
-and `kind: List` / `*List` documents flattened. Input is bounded (see `Limits`): oversized files,
-documents that expand past a node budget through aliases ("billion laughs"), recursive or too
-deeply nested documents are reported, never followed. Problems are collected, not raised one by
-one: the caller reports all of them at once.
+YAML is read only with PyYAML's safe loader, extended to reject duplicate keys and to count
+nodes while composing (see `bounded_parse`); JSON with the json module, counted on the text
+first. Multi-document streams are split, and `kind: List` / `*List` documents flattened. Input is
+bounded (see `Limits`): per file and in all, in bytes and in nodes (aliases expanded), and in
+depth; a bound stops the work where it is reached. Directories are walked without following
+symlinked directories; special files (FIFOs, devices, sockets) and unreadable directories found
+there are reported, never opened or skipped. Problems are collected, not raised one by one: the
+caller reports all of them at once.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, BinaryIO
 
 import yaml
 
+from bindlog.adapters.bounded_parse import (
+    Budget,
+    LimitExceeded,
+    has_surrogate_escape,
+    json_document,
+    looks_like_json,
+    python_error,
+    surrogate_paths,
+    yaml_documents,
+)
 from bindlog.errors import InputProblem
 from bindlog.model import Source
 
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
 MiB = 1024 * 1024
+_CHUNK = MiB
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Bounds on what one run reads; each is a command-line flag."""
+    """Bounds on what one run reads; each is a command-line flag. The defaults admit a
+    40,000-object `kubectl get -A -o json` dump and the L benchmark inventory."""
 
     max_file_bytes: int = 64 * MiB  # --max-file-size: one file, or stdin
-    max_document_nodes: int = 1_000_000  # --max-document-nodes: after alias expansion
+    max_document_nodes: int = 2_000_000  # --max-document-nodes: one document, aliases expanded
     max_depth: int = 100  # --max-depth: nesting of mappings and lists
+    max_total_bytes: int = 256 * MiB  # --max-total-size: all files and stdin together
+    max_total_nodes: int = 4_000_000  # --max-total-nodes: all documents together
+
+    def budget(self) -> Budget:
+        return Budget(self.max_total_nodes, self.max_document_nodes, self.max_depth)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,54 +63,78 @@ class Document:
     body: dict[str, Any]
 
 
-class _StrictSafeLoader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """The safe loader, refusing duplicate keys (the API server would reject them too)."""
+_SPECIAL = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+)
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, Any] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = (key_node.tag, key_node.value) if isinstance(key_node, yaml.ScalarNode) else None
-            if key is None:
-                continue
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping",
-                    node.start_mark,
-                    f"found duplicate key {key_node.value!r} (first at line {seen[key].line + 1})",
-                    key_node.start_mark,
-                )
-            seen[key] = key_node.start_mark
-        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+def _special(mode: int) -> str | None:
+    return next((what for test, what in _SPECIAL if test(mode)), None)
 
 
 def expand_paths(paths: list[str], problems: list[InputProblem]) -> list[str]:
     """Files in the order given; a directory contributes its manifest files, recursively, sorted.
 
-    Symbolic links to directories are not followed (no loops); links to files are read.
+    Symbolic links to directories are not followed (no loops); links to files are read. Inside
+    a directory, a manifest-named entry that is not a regular file (FIFO, device, socket) and a
+    subdirectory that cannot be listed are problems: reading them could hang, skipping them
+    would drop objects without a word. A path named explicitly is read whatever it is, so
+    `-f <(kubectl get ...)` works.
     """
     out: list[str] = []
     for path in paths:
         if path == STDIN:
             out.append(path)
             continue
-        p = Path(path)
-        if p.is_dir():
-            found: list[str] = []
-            for root, dirs, files in os.walk(p, followlinks=False, onerror=None):
-                dirs.sort()
-                found.extend(
-                    os.path.join(root, f)
-                    for f in files
-                    if os.path.splitext(f)[1].lower() in MANIFEST_SUFFIXES
-                )
-            out.extend(sorted(found))
-        elif p.exists() or p.is_symlink():
+        if os.path.isdir(path):
+            out.extend(_walk(path, problems))
+        elif os.path.lexists(path):
             out.append(path)
         else:
             problems.append(InputProblem(Source(path, 0), "", "", "no such file or directory"))
     return out
+
+
+def _walk(top: str, problems: list[InputProblem]) -> list[str]:
+    found: list[str] = []
+
+    def unreadable(e: OSError) -> None:
+        where = e.filename or top
+        problems.append(
+            InputProblem(Source(str(where), 0), "", "", f"cannot list directory: {_reason(e)}")
+        )
+
+    for root, dirs, files in os.walk(top, followlinks=False, onerror=unreadable):
+        dirs.sort()
+        for f in files:
+            if os.path.splitext(f)[1].lower() not in MANIFEST_SUFFIXES:
+                continue
+            full = os.path.join(root, f)
+            try:
+                what = _special(os.stat(full).st_mode)
+            except OSError:
+                what = None  # dangling links and loops: reported when read
+            if what is None:
+                found.append(full)
+            else:
+                problems.append(
+                    InputProblem(Source(full, 0), "", "", f"not a regular file ({what}): not read")
+                )
+        # A symlink to a directory is listed in `dirs` and not followed; a manifest-named one
+        # is a manifest the user meant to be read.
+        for d in dirs:
+            full = os.path.join(root, d)
+            if os.path.islink(full) and os.path.splitext(d)[1].lower() in MANIFEST_SUFFIXES:
+                problems.append(
+                    InputProblem(
+                        Source(full, 0), "", "", "not a regular file (a directory): not read"
+                    )
+                )
+    return sorted(found)
 
 
 def read_documents(
@@ -103,71 +146,124 @@ def read_documents(
 ) -> Iterator[Document]:
     """Yield every object document in `paths`; unreadable or malformed input goes to `problems`."""
     limits = limits or Limits()
+    budget = limits.budget()
+    bytes_left = limits.max_total_bytes
     for path in expand_paths(paths, problems):
-        text = _read_text(path, problems, stdin, limits)
+        if budget.exhausted or bytes_left < 0:
+            break  # the total was reported once; reading on would only repeat it
+        text, bytes_left = _read_text(path, problems, stdin, limits, bytes_left)
         if text is None:
             continue
-        if path.lower().endswith(".json"):
-            docs = _json_documents(path, text, problems)
-        else:
-            docs = _yaml_documents(path, text, problems)
+        docs = _documents(path, text, problems, budget)
         if not docs and warnings is not None and not text.strip():
             warnings.append(
                 InputProblem(Source(_name(path), 0), "", "", "empty file: no manifests")
             )
+        check_surrogates = has_surrogate_escape(text)
         for index, body in docs:
             source = Source(_name(path), index)
-            if _within_limits(source, body, limits, problems):
-                yield from _flatten(source, body, problems)
+            if check_surrogates and _has_surrogates(source, body, problems):
+                continue
+            yield from _flatten(source, body, problems)
+
+
+def _reason(e: OSError) -> str:
+    return e.strerror or str(e)
 
 
 def _read_text(
-    path: str, problems: list[InputProblem], stdin: BinaryIO | None, limits: Limits
-) -> str | None:
+    path: str,
+    problems: list[InputProblem],
+    stdin: BinaryIO | None,
+    limits: Limits,
+    bytes_left: int,
+) -> tuple[str | None, int]:
     name = _name(path)
+    limit = min(limits.max_file_bytes, bytes_left)
     try:
         if path == STDIN:
-            stream = stdin or sys.stdin.buffer
-            raw = stream.read(limits.max_file_bytes + 1)
+            raw = _read_bounded(stdin or sys.stdin.buffer, limit)
         else:
-            size = os.stat(path).st_size
-            if size > limits.max_file_bytes:
-                raw = b"x" * (limits.max_file_bytes + 1)  # reported below, never read
-            else:
-                with open(path, "rb") as fh:
-                    raw = fh.read(limits.max_file_bytes + 1)
+            # O_NONBLOCK: an explicit FIFO still blocks in read (until a writer comes), but
+            # opening never hangs; O_NOCTTY: a terminal named by mistake does not become ours.
+            fd = os.open(path, os.O_RDONLY | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+            with os.fdopen(fd, "rb") as fh:
+                info = os.fstat(fh.fileno())
+                if stat.S_ISDIR(info.st_mode):
+                    raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+                if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+                    raw = None  # reported below, never read
+                else:
+                    raw = _read_bounded(fh, limit)
     except OSError as e:
-        problems.append(InputProblem(Source(name, 0), "", "", f"cannot read: {e.strerror or e}"))
-        return None
-    if len(raw) > limits.max_file_bytes:
-        problems.append(
-            InputProblem(
-                Source(name, 0),
-                "",
-                "",
-                f"larger than the {limits.max_file_bytes} bytes allowed per input "
-                "(raise --max-file-size, or split the stream)",
+        problems.append(InputProblem(Source(name, 0), "", "", f"cannot read: {_reason(e)}"))
+        return None, bytes_left
+    if raw is None or len(raw) > limit:
+        if limit < limits.max_file_bytes:
+            detail = (
+                f"the input is larger than the {limits.max_total_bytes} bytes allowed in all "
+                "(raise --max-total-size, or split the run)"
             )
-        )
-        return None
+            bytes_left = -1
+        else:
+            detail = (
+                f"larger than the {limits.max_file_bytes} bytes allowed per input "
+                "(raise --max-file-size, or split the stream)"
+            )
+        problems.append(InputProblem(Source(name, 0), "", "", detail))
+        return None, bytes_left
+    bytes_left -= len(raw)
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8"), bytes_left
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         problems.append(
             InputProblem(Source(name, 0), "", "", f"not UTF-8 text: byte {e.start} (line {line})")
         )
-        return None
+        return None, bytes_left
+
+
+def _read_bounded(stream: BinaryIO, limit: int) -> bytes:
+    """At most limit + 1 bytes, read in chunks: the limit may be far larger than memory."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = stream.read(min(_CHUNK, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def _name(path: str) -> str:
     return "<stdin>" if path == STDIN else path
 
 
-def _yaml_documents(path: str, text: str, problems: list[InputProblem]) -> list[tuple[int, Any]]:
+def _documents(
+    path: str, text: str, problems: list[InputProblem], budget: Budget
+) -> list[tuple[int, Any]]:
+    if path.lower().endswith(".json"):
+        return _json_documents(path, text, problems, budget)
+    if looks_like_json(text):
+        # kubectl get -o json, piped: try the fast parser; real YAML flow style falls back.
+        left = budget.total_nodes
+        quiet: list[InputProblem] = []
+        docs = _json_documents(path, text, quiet, budget)
+        if not quiet or budget.exhausted:
+            problems.extend(quiet)
+            return docs
+        budget.total_nodes = left
+    return _yaml_documents(path, text, problems, budget)
+
+
+def _yaml_documents(
+    path: str, text: str, problems: list[InputProblem], budget: Budget
+) -> list[tuple[int, Any]]:
     docs: list[tuple[int, Any]] = []
+    source = Source(_name(path), 0)
     try:
-        for index, body in enumerate(yaml.load_all(text, Loader=_StrictSafeLoader)):
+        for index, body in enumerate(yaml_documents(text, budget)):
             docs.append((index, body))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
@@ -176,100 +272,52 @@ def _yaml_documents(path: str, text: str, problems: list[InputProblem]) -> list[
         context = getattr(e, "context", None)
         detail = f"{context}: {problem}" if context else problem
         problems.append(
-            InputProblem(Source(_name(path), len(docs)), "", "", f"invalid YAML: {where}{detail}")
+            InputProblem(Source(source.path, len(docs)), "", "", f"invalid YAML: {where}{detail}")
         )
+    except LimitExceeded as e:
+        problems.append(InputProblem(Source(source.path, len(docs)), "", "", str(e)))
     except RecursionError:
         problems.append(
-            InputProblem(Source(_name(path), len(docs)), "", "", "invalid YAML: nested too deeply")
+            InputProblem(Source(source.path, len(docs)), "", "", "invalid YAML: nested too deeply")
         )
     return docs
 
 
-def _json_documents(path: str, text: str, problems: list[InputProblem]) -> list[tuple[int, Any]]:
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in out:
-                raise ValueError(f"duplicate key {key!r}")
-            out[key] = value
-        return out
-
+def _json_documents(
+    path: str, text: str, problems: list[InputProblem], budget: Budget
+) -> list[tuple[int, Any]]:
     source = Source(_name(path), 0)
     if not text.strip():
         return []
     try:
-        return [(0, json.loads(text, object_pairs_hook=no_duplicates))]
+        return [(0, json_document(text, budget))]
     except json.JSONDecodeError as e:
         problems.append(
             InputProblem(
                 source, "", "", f"invalid JSON: line {e.lineno}, column {e.colno}: {e.msg}"
             )
         )
-    except ValueError as e:
-        problems.append(InputProblem(source, "", "", f"invalid JSON: {e}"))
+    except LimitExceeded as e:
+        problems.append(InputProblem(source, "", "", str(e)))
+    except ValueError as e:  # duplicate keys; integers over Python's 4,300-digit limit
+        problems.append(InputProblem(source, "", "", f"invalid JSON: {python_error(e)}"))
     except RecursionError:
         problems.append(InputProblem(source, "", "", "invalid JSON: nested too deeply"))
     return []
 
 
-def _within_limits(source: Source, body: Any, limits: Limits, problems: list[InputProblem]) -> bool:
-    """Count the document's nodes as a reader would see them (aliases expanded) and its depth,
-    without expanding anything: shared subtrees are measured once."""
-    if not isinstance(body, dict | list):
-        return True
-    sizes: dict[int, tuple[int, int]] = {}  # id -> (expanded nodes, depth)
-    on_path: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(body, False)]
-    while stack:
-        node, done = stack.pop()
-        if not isinstance(node, dict | list):
-            continue
-        key = id(node)
-        children = list(node.values()) if isinstance(node, dict) else node
-        if done:
-            on_path.discard(key)
-            nodes, depth = 1, 1
-            for child in children:
-                if isinstance(child, dict | list):
-                    n, d = sizes[id(child)]
-                    nodes += n
-                    depth = max(depth, d + 1)
-                else:
-                    nodes += 1
-            sizes[key] = (min(nodes, limits.max_document_nodes + 1), depth)
-            continue
-        if key in sizes:
-            continue
-        if key in on_path:
-            problems.append(
-                InputProblem(source, "", "", "recursive document: an alias refers to an ancestor")
-            )
-            return False
-        on_path.add(key)
-        stack.append((node, True))
-        stack.extend((child, False) for child in children if isinstance(child, dict | list))
-        if len(on_path) > limits.max_depth:
-            break
-    nodes, depth = sizes.get(id(body), (1, limits.max_depth + 1))
-    if depth > limits.max_depth:
+def _has_surrogates(source: Source, body: Any, problems: list[InputProblem]) -> bool:
+    """A lone UTF-16 surrogate (JSON's "\\ud800") is no character: it cannot be printed, nor
+    written as YAML or UTF-8. Reported with its field, like any invalid value."""
+    found = False
+    for field, _ in surrogate_paths(body):
         problems.append(
             InputProblem(
-                source, "", "", f"nested deeper than {limits.max_depth} levels (see --max-depth)"
+                source, "", field, "Invalid value: holds a lone UTF-16 surrogate (not Unicode text)"
             )
         )
-        return False
-    if nodes > limits.max_document_nodes:
-        problems.append(
-            InputProblem(
-                source,
-                "",
-                "",
-                f"expands to more than {limits.max_document_nodes} nodes through YAML aliases "
-                "or sheer size (see --max-document-nodes)",
-            )
-        )
-        return False
-    return True
+        found = True
+    return found
 
 
 def _flatten(source: Source, body: Any, problems: list[InputProblem]) -> Iterator[Document]:

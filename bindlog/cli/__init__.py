@@ -7,11 +7,9 @@ input flags every command shares.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from bindlog.adapters import Limits
 from bindlog.cli import graph, resolve, status, why
 from bindlog.cli.common import (
     EXIT_INPUT,
@@ -19,9 +17,12 @@ from bindlog.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     Usage,
+    limits_from,
     options,
 )
+from bindlog.cli.faults import Terminated, guarded_streams, handle_sigterm, report_fault
 from bindlog.errors import BindlogError, InputError
+from bindlog.textsafe import escape_terminal
 
 __all__ = ["EXIT_INPUT", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -42,26 +43,36 @@ def build_parser() -> argparse.ArgumentParser:
 def main(
     argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
-    out, err = out or sys.stdout, err or sys.stderr
+    out, err = guarded_streams(out, err)
+    with handle_sigterm():
+        try:
+            return _run(argv, out, err)
+        except (KeyboardInterrupt, Terminated, OSError, Exception) as e:
+            # Whatever escaped, even while reporting another error: a message, never a trace.
+            return report_fault(e, out, err)
+
+
+def _run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    for flag in ("output_file", "output_dir"):
+        if getattr(args, flag, None) == "":
+            parser.error(f"--{flag.replace('_', '-')} needs a path, not an empty string")
     if hasattr(args, "filename"):
         args.options = options(args, parser)
-        args.limits = Limits(args.max_file_size, args.max_document_nodes, args.max_nesting)
+        args.limits = limits_from(args)
     try:
         code: int = args.handler(args, out, err)
+        out.flush()  # a closed pipe or a full disk is reported here, not at interpreter exit
         return code
     except Usage as e:
         parser.print_usage(err)
-        print(f"bindlog: error: {e}", file=err)
+        print(f"bindlog: error: {escape_terminal(str(e))}", file=err)
         return EXIT_USAGE
     except InputError as e:
         print(e.render(), file=err)
         print(f"bindlog: {len(e.problems)} problem(s) in the input; nothing written", file=err)
         return EXIT_INPUT
     except BindlogError as e:
-        print(f"bindlog: {e}", file=err)
+        print(f"bindlog: {escape_terminal(str(e))}", file=err)
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("bindlog: interrupted; nothing was written, earlier output is intact", file=err)
-        return EXIT_INTERRUPTED

@@ -11,6 +11,7 @@ from bindlog.adapters import Limits, LoadOptions
 from bindlog.adapters.resources import parse_resource_map
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_BROKEN_PIPE, EXIT_TERMINATED = 141, 143  # 128 + SIGPIPE, 128 + SIGTERM, as shells report
 
 
 class Usage(Exception):
@@ -54,19 +55,43 @@ def input_args(p: argparse.ArgumentParser) -> None:
         help="largest file or stdin stream read (default: 64Mi)",
     )
     p.add_argument(
+        "--max-total-size",
+        type=size,
+        default=limits.max_total_bytes,
+        metavar="SIZE",
+        help="most bytes read from all inputs together (default: 256Mi)",
+    )
+    p.add_argument(
         "--max-document-nodes",
-        type=int,
+        type=positive_int,
         default=limits.max_document_nodes,
         metavar="N",
         help="most nodes in one document, YAML aliases expanded (default: %(default)s)",
     )
     p.add_argument(
+        "--max-total-nodes",
+        type=positive_int,
+        default=limits.max_total_nodes,
+        metavar="N",
+        help="most nodes in all documents together, aliases expanded (default: %(default)s)",
+    )
+    p.add_argument(
         "--max-depth",
         dest="max_nesting",
-        type=int,
+        type=positive_int,
         default=limits.max_depth,
         metavar="N",
         help="deepest nesting of one document (default: %(default)s)",
+    )
+
+
+def limits_from(args: argparse.Namespace) -> Limits:
+    return Limits(
+        max_file_bytes=args.max_file_size,
+        max_document_nodes=args.max_document_nodes,
+        max_depth=args.max_nesting,
+        max_total_bytes=args.max_total_size,
+        max_total_nodes=args.max_total_nodes,
     )
 
 
@@ -79,13 +104,38 @@ def run_resolution(args: argparse.Namespace, err: TextIO, explain: bool = False)
     return run
 
 
+MAX_SIZE = 2**60  # 1Ei: beyond any real input; larger numbers are typos
+
+
 def size(text: str) -> int:
     units = {"": 1, "k": 1000, "ki": 1024, "m": 1000**2, "mi": 1024**2, "g": 1000**3, "gi": 1024**3}
     number = text.rstrip("KMGikmgBb")
     unit = text[len(number) :].lower().removesuffix("b")
-    if not number.isdigit() or unit not in units:
-        raise argparse.ArgumentTypeError(f"invalid size {text!r} (e.g. 64Mi, 100M, 5000000)")
-    return int(number) * units[unit]
+    if not number.isascii() or not number.isdigit() or unit not in units or len(number) > 30:
+        raise argparse.ArgumentTypeError(
+            f"invalid size {shorten(text)!r} (e.g. 64Mi, 100M, 5000000)"
+        )
+    value = int(number) * units[unit]
+    if not 0 < value <= MAX_SIZE:
+        raise argparse.ArgumentTypeError(
+            f"invalid size {shorten(text)!r}: must be between 1 and 1Gi * 1Gi bytes"
+        )
+    return value
+
+
+def positive_int(text: str) -> int:
+    """A count limit: a whole number of at least 1 (a negative bound is a typo, not a wish)."""
+    stripped = text.strip()
+    if not stripped.isascii() or not stripped.isdigit() or len(stripped) > 18:
+        raise argparse.ArgumentTypeError(f"invalid count {shorten(text)!r}: must be 1 or more")
+    value = int(stripped)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"invalid count {shorten(text)!r}: must be 1 or more")
+    return value
+
+
+def shorten(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else f"{text[:width]}..."
 
 
 def options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> LoadOptions:
