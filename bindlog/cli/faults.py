@@ -26,6 +26,7 @@ from bindlog.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
 )
+from bindlog.export import write
 from bindlog.textsafe import escape_terminal
 
 
@@ -82,14 +83,16 @@ def report_fault(e: BaseException, out: TextIO, err: TextIO) -> int:
     if isinstance(e, BrokenPipeError):
         _silence_stdout(out)
         return EXIT_BROKEN_PIPE
-    if isinstance(e, KeyboardInterrupt):
-        return _say(
-            err, "interrupted; nothing was written, earlier output is intact", EXIT_INTERRUPTED
+    if isinstance(e, KeyboardInterrupt | Terminated):
+        what, code = (
+            ("interrupted", EXIT_INTERRUPTED)
+            if isinstance(e, KeyboardInterrupt)
+            else ("terminated", EXIT_TERMINATED)
         )
-    if isinstance(e, Terminated):
-        return _say(
-            err, "terminated; nothing was written, earlier output is intact", EXIT_TERMINATED
-        )
+        if write.committed:  # the signal came after the output was complete
+            done = ", ".join(str(p) for p in write.committed)
+            return _say(err, f"{what} after the output was written: {done} is complete", code)
+        return _say(err, f"{what}; nothing was written, earlier output is intact", code)
     if os.environ.get("BINDLOG_TRACEBACK"):
         with contextlib.suppress(Exception):
             traceback.print_exception(e, file=err)

@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 from bindlog.cli.common import EXIT_OK, Usage, input_args, run_resolution
 from bindlog.export import render
-from bindlog.export.write import write_directory_atomic, write_file_atomic
+from bindlog.export.write import file_names, write_directory_atomic, write_file_atomic
 
 
 def register(sub: Any) -> None:
@@ -45,7 +45,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(f"warning: BindingPolicy/{name}: status.errors: {text}", file=err)
     if args.output_dir:
         ext, dump = (".json", render.one_json) if args.output == "json" else (".yaml", _yaml1)
-        files = {f"{b['metadata']['name']}{ext}": dump(b) for b in result.bindings}
+        names = file_names([b["metadata"]["name"] for b in result.bindings], ext)
+        files = {names[b["metadata"]["name"]]: dump(b) for b in result.bindings}
+        for name, file_name in names.items():
+            if file_name != f"{name}{ext}":
+                print(f"note: Binding {name} written to {file_name}: name too long", file=err)
         write_directory_atomic(Path(args.output_dir), files)
         print(f"wrote {len(files)} Binding(s) to {args.output_dir}", file=err)
         return EXIT_OK

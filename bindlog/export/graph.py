@@ -15,6 +15,7 @@ import networkx as nx
 from bindlog.engine.evaluate import Result
 from bindlog.errors import ExportError
 from bindlog.model import Modulation, WorkloadObject
+from bindlog.textsafe import escape_terminal
 
 COLOURS = {"policy": "#f4a261", "wec": "#2a9d8f", "object": "#e9c46a"}
 Graph = Any  # nx.MultiDiGraph; kept loose because networkx's stubs make node data untyped
@@ -81,7 +82,10 @@ def focus(
 
 
 def _dot_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    # Controls (NUL, which Graphviz rejects; ESC; newlines) shown as visible escapes first, then
+    # the backslashes of those escapes and the quotes made literal for DOT's quoted strings.
+    text = escape_terminal(text, keep_newlines=False)
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def to_dot(graph: Graph) -> str:
@@ -105,8 +109,16 @@ def to_dot(graph: Graph) -> str:
 
 
 def _mermaid_text(text: str) -> str:
-    # Mermaid has no backslash escapes: quotes and brackets become HTML entities.
-    for char, entity in (("&", "#amp;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;")):
+    # Mermaid has no backslash escapes: quotes and brackets become entities (`#` first, since
+    # Mermaid reads `#...;` as one); controls become visible escapes.
+    text = escape_terminal(text, keep_newlines=False)
+    for char, entity in (
+        ("#", "#35;"),
+        ("&", "#amp;"),
+        ('"', "#quot;"),
+        ("<", "#lt;"),
+        (">", "#gt;"),
+    ):
         text = text.replace(char, entity)
     return text
 
