@@ -161,6 +161,10 @@ def python_error(e: BaseException) -> str:
     text = str(e)
     if "integer string conversion" in text:
         return "integers of more than 4300 digits are not read"
+    if text.startswith("invalid literal for int()"):
+        return "not an integer"
+    if text.startswith("could not convert string to float"):
+        return "not a number"
     return text
 
 

@@ -76,7 +76,9 @@ def _special(mode: int) -> str | None:
     return next((what for test, what in _SPECIAL if test(mode)), None)
 
 
-def expand_paths(paths: list[str], problems: list[InputProblem]) -> list[str]:
+def expand_paths(
+    paths: list[str], problems: list[InputProblem], warnings: list[InputProblem] | None = None
+) -> list[str]:
     """Files in the order given; a directory contributes its manifest files, recursively, sorted.
 
     Symbolic links to directories are not followed (no loops); links to files are read. Inside
@@ -96,6 +98,34 @@ def expand_paths(paths: list[str], problems: list[InputProblem]) -> list[str]:
             out.append(path)
         else:
             problems.append(InputProblem(Source(path, 0), "", "", "no such file or directory"))
+    return _once(out, warnings)
+
+
+def _once(paths: list[str], warnings: list[InputProblem] | None) -> list[str]:
+    """Each file read once, however many times it is named (`-f dir -f dir/a.yaml`): read
+    twice, every object in it would be its own duplicate."""
+    seen: dict[tuple[int, int], str] = {}
+    out: list[str] = []
+    for path in paths:
+        try:
+            info = os.stat(path) if path != STDIN else None
+        except OSError:
+            info = None
+        if info is not None and stat.S_ISREG(info.st_mode):
+            key = (info.st_dev, info.st_ino)
+            if key in seen:
+                if warnings is not None:
+                    warnings.append(
+                        InputProblem(
+                            Source(path, 0),
+                            "",
+                            "",
+                            f"named more than once: read once, as {seen[key]}",
+                        )
+                    )
+                continue
+            seen[key] = path
+        out.append(path)
     return out
 
 
@@ -110,7 +140,7 @@ def _walk(top: str, problems: list[InputProblem]) -> list[str]:
 
     for root, dirs, files in os.walk(top, followlinks=False, onerror=unreadable):
         dirs.sort()
-        for f in files:
+        for f in sorted(files):
             if os.path.splitext(f)[1].lower() not in MANIFEST_SUFFIXES:
                 continue
             full = os.path.join(root, f)
@@ -148,7 +178,7 @@ def read_documents(
     limits = limits or Limits()
     budget = limits.budget()
     bytes_left = limits.max_total_bytes
-    for path in expand_paths(paths, problems):
+    for path in expand_paths(paths, problems, warnings):
         if budget.exhausted or bytes_left < 0:
             break  # the total was reported once; reading on would only repeat it
         text, bytes_left = _read_text(path, problems, stdin, limits, bytes_left)

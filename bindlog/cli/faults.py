@@ -53,10 +53,49 @@ class _ClosedStream(io.TextIOBase):
         return False
 
 
+class _WholeWriter(io.TextIOBase):
+    """Standard output written with os.write until every byte is out.
+
+    Python's buffered stdout drops the rest of a large write that the reader cut short (the
+    kernel returns a short count, and TextIOWrapper ignores it), so `| head -1` would end in a
+    silent success with the output cut. Writing whole, the next write fails with EPIPE and the
+    run ends as a broken pipe should.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._fd = stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self._stream.encoding
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self._fd)
+
+    def write(self, text: str) -> int:
+        data = memoryview(text.encode(self._stream.encoding or "utf-8"))
+        self._stream.flush()  # whatever was printed through sys.stdout goes first
+        while data:
+            data = data[os.write(self._fd, data) :]
+        return len(text)
+
+
 def guarded_streams(out: TextIO | None, err: TextIO | None) -> tuple[TextIO, TextIO]:
     """stdout and stderr to use; a closed one is replaced by a stand-in (a closed stdout fails
     on the first write with a message; a closed stderr swallows the messages)."""
-    chosen_out = out or sys.stdout or _ClosedStream("output")
+    if out is None and sys.stdout is not None:
+        try:
+            out = _WholeWriter(sys.stdout)  # type: ignore[assignment]
+        except (OSError, ValueError, AttributeError):  # no file descriptor: use it as it is
+            out = sys.stdout
+    chosen_out = out or _ClosedStream("output")
     chosen_err = err or sys.stderr or io.StringIO()
     return chosen_out, chosen_err  # type: ignore[return-value]
 
@@ -133,7 +172,7 @@ def _say(err: TextIO, text: str, code: int) -> int:
 def _silence_stdout(out: TextIO) -> None:
     """Point fd 1 at /dev/null so that the interpreter's last flush does not fail again."""
     with contextlib.suppress(Exception):
-        if out is sys.stdout:
+        if out is sys.stdout or isinstance(out, _WholeWriter):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             os.close(devnull)
