@@ -45,16 +45,20 @@ _CHUNK = MiB
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Bounds on what one run reads; each is a command-line flag. The defaults admit a
-    40,000-object `kubectl get -A -o json` dump and the L benchmark inventory."""
+    40,000-object `kubectl get -A -o json` dump, and keep any input to about 10 s of parsing:
+    PyYAML takes some 10 us a node, json some 0.3 us, hence the separate YAML bound."""
 
     max_file_bytes: int = 64 * MiB  # --max-file-size: one file, or stdin
     max_document_nodes: int = 2_000_000  # --max-document-nodes: one document, aliases expanded
     max_depth: int = 100  # --max-depth: nesting of mappings and lists
     max_total_bytes: int = 256 * MiB  # --max-total-size: all files and stdin together
-    max_total_nodes: int = 4_000_000  # --max-total-nodes: all documents together
+    max_total_nodes: int = 3_000_000  # --max-total-nodes: all documents together
+    max_yaml_nodes: int = 500_000  # --max-yaml-nodes: all YAML documents together
 
     def budget(self) -> Budget:
-        return Budget(self.max_total_nodes, self.max_document_nodes, self.max_depth)
+        return Budget(
+            self.max_total_nodes, self.max_document_nodes, self.max_depth, self.max_yaml_nodes
+        )
 
 
 @dataclass(frozen=True, slots=True)

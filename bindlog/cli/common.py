@@ -76,6 +76,14 @@ def input_args(p: argparse.ArgumentParser) -> None:
         help="most nodes in all documents together, aliases expanded (default: %(default)s)",
     )
     p.add_argument(
+        "--max-yaml-nodes",
+        type=positive_int,
+        default=limits.max_yaml_nodes,
+        metavar="N",
+        help="most nodes in all YAML documents together; YAML is ~30x slower to read than "
+        "JSON (default: %(default)s)",
+    )
+    p.add_argument(
         "--max-depth",
         dest="max_nesting",
         type=positive_int,
@@ -92,6 +100,7 @@ def limits_from(args: argparse.Namespace) -> Limits:
         max_depth=args.max_nesting,
         max_total_bytes=args.max_total_size,
         max_total_nodes=args.max_total_nodes,
+        max_yaml_nodes=args.max_yaml_nodes,
     )
 
 
