@@ -24,7 +24,7 @@ from bindlog.adapters.k8s_names import (
 )
 from bindlog.adapters.namespaces import missing_namespace_warnings
 from bindlog.adapters.resources import ResourceMapper, other_groups_hint
-from bindlog.adapters.scalars import k8s_key, k8s_string, not_a_string, unquoted_warning
+from bindlog.adapters.scalars import k8s_key, k8s_string, not_a_string
 from bindlog.adapters.selectors import crd_accepts_cluster_selector, parse_selector
 from bindlog.adapters.yaml_files import Document
 from bindlog.errors import InputError, InputProblem
@@ -211,7 +211,6 @@ def _has_identity(b: _Builder, doc: Document) -> bool:
         b.problem(doc.source, obj, "metadata.name", not_a_string(name))
         return False
     meta["name"] = text
-    _warn_unquoted(b, doc, obj, "metadata.name", text)
     why = object_name_problem(text)
     if why is None and not _path_segment_names(body):
         why = dns_subdomain_problem(text)
@@ -219,11 +218,6 @@ def _has_identity(b: _Builder, doc: Document) -> bool:
         b.problem(doc.source, obj, "metadata.name", f"Invalid value: {text!r}: {why}")
         ok = False
     return ok
-
-
-def _warn_unquoted(b: _Builder, doc: Document, obj: str, path: str, text: str) -> None:
-    if (why := unquoted_warning(text)) is not None:
-        b.warnings.append(InputProblem(doc.source, obj, path, why))
 
 
 def _path_segment_names(body: dict[str, Any]) -> bool:
@@ -259,7 +253,6 @@ def _labels(b: _Builder, doc: Document, obj: str) -> tuple[tuple[str, str], ...]
             ok = False
         else:
             labels[str(key)] = value
-            _warn_unquoted(b, doc, obj, f"metadata.labels[{key}]", value)
     return tuple(sorted(labels.items())) if ok else None
 
 
@@ -342,7 +335,6 @@ def _add_object(b: _Builder, doc: Document, mapper: ResourceMapper) -> None:
         namespace = raw_ns or b.options.default_namespace  # as kubectl apply would default it
     else:
         namespace = raw_ns
-    _warn_unquoted(b, doc, obj, "metadata.namespace", raw_ns)
     if namespace and (why := namespace_name_problem(namespace)) is not None:
         b.problem(doc.source, obj, "metadata.namespace", f"Invalid value: {namespace!r}: {why}")
         return

@@ -7,16 +7,16 @@ unmarshal bool into Go struct field ... of type string"). PyYAML is YAML 1.1 too
 the same way, so bindlog rejects them likewise, with a hint to quote the value. Two differences
 are bridged here: go-yaml v2 keeps timestamp-looking scalars as strings when decoding into an
 untyped value (PyYAML makes a `date` of `2024-01-31`; its text is recovered exactly), and map
-keys that are booleans or integers become strings ("true", "10") in kubectl's JSON.
+keys that are booleans or integers become strings ("true", "10") in kubectl's JSON. One is not:
+go-yaml also reads an unquoted `y`, `n`, `1e3` or `0o17` as a boolean or number where PyYAML
+keeps a string, and once loaded a string does not say whether it was quoted; the YAML reader
+would have to resolve those scalars as go-yaml does.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
-import re
-
-import yaml
 
 QUOTE_HINT = (
     "unquoted yes, no, on, off, true, false and numbers are not strings in YAML 1.1, "
@@ -48,37 +48,3 @@ def not_a_string(value: object) -> str:
     shown = json.dumps(value, default=str)
     hint = f" ({QUOTE_HINT})" if isinstance(value, bool | int | float) else ""
     return f"Invalid value: {shown}: must be a string{hint}"
-
-
-# Plain scalars that go-yaml v2 (kubectl) resolves to booleans or numbers but PyYAML keeps as
-# strings: the one-letter booleans, exponents without a dot or sign, Go's 0o octal prefix.
-_GO_YAML_ONLY_BOOL = frozenset({"y", "Y", "n", "N"})
-_GO_YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
-_GO_YAML_OCTAL = re.compile(r"[-+]?0o[0-7_]+")
-_PYYAML = yaml.resolver.Resolver()
-
-
-def kubectl_reads_otherwise(text: str) -> str | None:
-    """ "a boolean" or "a number" if kubectl would read `text`, unquoted, as one; else None.
-
-    Only for strings PyYAML produced: they may have been quoted, which bindlog cannot see, so
-    the caller warns rather than fails."""
-    if text in _GO_YAML_ONLY_BOOL:
-        return "a boolean"
-    if not (_GO_YAML_FLOAT.fullmatch(text) or _GO_YAML_OCTAL.fullmatch(text)):
-        return None
-    # A string PyYAML would have typed unquoted ("5", "1.5") was quoted: no doubt there.
-    tag = _PYYAML.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
-    if tag != "tag:yaml.org,2002:str":
-        return None
-    return "a number"
-
-
-def unquoted_warning(text: str) -> str | None:
-    what = kubectl_reads_otherwise(text)
-    if what is None:
-        return None
-    return (
-        f"{json.dumps(text)}, if unquoted, is {what} to kubectl (go-yaml reads YAML 1.1 more "
-        "widely than PyYAML) and the API server rejects it where a string is wanted: quote it"
-    )
