@@ -177,3 +177,27 @@ def reference_resolve(snapshot: Snapshot) -> dict[str, Resolution]:
         p.name: (destinations(p, snapshot.clusters), selected_objects(p, snapshot))
         for p in snapshot.policies
     }
+
+
+def reference_has_binding(snapshot: Snapshot) -> dict[str, bool]:
+    """§2.7 / E10 / E25: which policies KubeStellar keeps a Binding for, keyed by policy name.
+
+    A Binding is written only when the resolution differs from the stored spec, and an empty
+    resolution (no WEC, no object) equals an empty spec: no Binding is created for it, but an
+    existing one (a Binding of that name in the input) is emptied, never deleted. A policy whose
+    clusterSelectors LabelSelectorAsSelector rejects fails its sync: bindlog shows no Binding
+    (§6.4, a design choice).
+    """
+    existing = {
+        b["metadata"]["name"]  # type: ignore[index]
+        for b in snapshot.bindings
+        if isinstance(b.get("metadata"), dict)
+    }
+    out: dict[str, bool] = {}
+    for p in snapshot.policies:
+        if any(sel.error is not None for sel in p.cluster_selectors):
+            out[p.name] = False
+            continue
+        resolved = destinations(p, snapshot.clusters), selected_objects(p, snapshot)
+        out[p.name] = bool(resolved[0]) or bool(resolved[1]) or p.name in existing
+    return out

@@ -19,10 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reference import Resolution, reference_resolve
+from reference import Resolution, reference_has_binding, reference_resolve
 
 from bindlog.adapters.selectors import parse_selector
-from bindlog.engine.evaluate import evaluate
+from bindlog.engine.evaluate import Result, evaluate
+from bindlog.export.bindings import bindings
 from bindlog.model import (
     BindingPolicy,
     Cluster,
@@ -64,9 +65,9 @@ def labels_of(labels: Labels) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(labels.items()))
 
 
-def engine_resolve(snapshot: Snapshot) -> dict[str, Resolution]:
+def engine_resolve(snapshot: Snapshot, result: Result | None = None) -> dict[str, Resolution]:
     """The engine's result in the reference's shape."""
-    result = evaluate(snapshot)
+    result = result or evaluate(snapshot)
     assert len(result.resolutions) == len(snapshot.policies)
     return {
         res.policy.name: (res.destinations, {o.ref: m for o, m in res.objects.items()})
@@ -79,8 +80,17 @@ def engine_invalid(snapshot: Snapshot) -> dict[str, bool]:
 
 
 def assert_same(snapshot: Snapshot) -> None:
-    engine = engine_resolve(snapshot)
+    result = evaluate(snapshot)
+    engine = engine_resolve(snapshot, result)
     reference = reference_resolve(snapshot)
+    # Which policies have a Binding (§2.7, E10): the exporter against the reference.
+    exported = {b["metadata"]["name"]: b for b in bindings(result)}
+    wanted = {name for name, has in reference_has_binding(snapshot).items() if has}
+    assert set(exported) == wanted
+    for name, binding in exported.items():
+        dests, objs = reference[name]
+        if not dests and not objs:  # kept only because it exists: emptied, never deleted
+            assert binding["spec"] == {"workload": {}}, name
     assert set(engine) == set(reference)
     for name, (ref_dests, ref_objs) in reference.items():
         eng_dests, eng_objs = engine[name]
@@ -254,7 +264,17 @@ def snapshots(draw: st.DrawFn, valid_cluster_selectors: bool) -> Snapshot:
         BindingPolicy(f"p{i}", f"uid-{i}", tuple(csels), tuple(downsync))
         for i, (csels, downsync) in enumerate(policy_specs)
     )
-    return Snapshot(clusters, namespaces, objects, policies)
+    # Bindings already in the WDS: some named after policies, maybe a hand-made stray one.
+    existing = draw(st.sets(st.sampled_from([p.name for p in policies] + ["stray"])))
+    stored: tuple[dict[str, object], ...] = tuple(
+        {
+            "apiVersion": "control.kubestellar.io/v1alpha1",
+            "kind": "Binding",
+            "metadata": {"name": n},
+        }
+        for n in sorted(existing)
+    )
+    return Snapshot(clusters, namespaces, objects, policies, bindings=stored)
 
 
 BASE_SETTINGS = settings(
@@ -581,3 +601,31 @@ def test_e23_object_names_ignore_namespaces(resolve: Resolver) -> None:
     assert selected(resolve, (DownsyncClause(object_names=("web",)),)) == [
         refs(DEPLOY, CM_OTHER, CROLE)  # the lease "web" is excluded
     ]
+
+
+def test_e10_which_policies_have_a_binding() -> None:
+    """Pinned, so that a mistake shared by the exporter and the reference still fails."""
+    clause = (DownsyncClause(resources=("configmaps",)),)
+    nothing = (DownsyncClause(resources=("nothing",)),)
+    bad = sel({"matchExpressions": [{"key": "env", "operator": "In", "values": []}]})
+    policies = (
+        BindingPolicy("objects-only", "u0", (), clause),
+        BindingPolicy("wecs-only", "u1", (EVERYTHING,), nothing),
+        BindingPolicy("empty", "u2", (), ()),
+        BindingPolicy("empty-stored", "u3", (sel({"matchLabels": {"env": "zzz"}}),), nothing),
+        BindingPolicy("invalid", "u4", (bad,), clause),
+    )
+    stored: tuple[dict[str, object], ...] = tuple(
+        {"kind": "Binding", "metadata": {"name": n}} for n in ("empty-stored", "hand-made")
+    )
+    snapshot = Snapshot(CLUSTERS, NAMESPACES, UNIVERSE, policies, bindings=stored)
+    want = {"objects-only": True, "wecs-only": True, "empty": False, "empty-stored": True}
+    assert reference_has_binding(snapshot) == {**want, "invalid": False}
+    exported = {b["metadata"]["name"]: b["spec"] for b in bindings(evaluate(snapshot))}
+    assert sorted(exported) == ["empty-stored", "objects-only", "wecs-only"]
+    assert exported["empty-stored"] == {"workload": {}}
+    assert "destinations" not in exported["objects-only"]
+    assert exported["wecs-only"] == {
+        "workload": {},
+        "destinations": [{"clusterId": c} for c in ("bare", "dev", "empty-env", "prod")],
+    }

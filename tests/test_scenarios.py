@@ -73,21 +73,19 @@ def _expand(compact: dict[str, Any]) -> list[dict[str, Any]]:
         binding_spec: dict[str, Any] = {"workload": workload}
         if spec["destinations"]:
             binding_spec["destinations"] = [{"clusterId": c} for c in spec["destinations"]]
-        owner = {
-            "apiVersion": API,
-            "kind": "BindingPolicy",
-            "name": name,
-            "uid": spec["uid"],
-            "controller": True,
-            "blockOwnerDeletion": False,
-        }
-        out.append(
-            {
+        metadata: dict[str, Any] = {"name": name}
+        if spec.get("uid"):  # no uid in the input: no owner reference (the API needs one)
+            owner = {
                 "apiVersion": API,
-                "kind": "Binding",
-                "metadata": {"name": name, "ownerReferences": [owner]},
-                "spec": binding_spec,
+                "kind": "BindingPolicy",
+                "name": name,
+                "uid": spec["uid"],
+                "controller": True,
+                "blockOwnerDeletion": False,
             }
+            metadata["ownerReferences"] = [owner]
+        out.append(
+            {"apiVersion": API, "kind": "Binding", "metadata": metadata, "spec": binding_spec}
         )
     return out
 

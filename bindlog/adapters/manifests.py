@@ -3,7 +3,10 @@
 BindingPolicy documents are checked against KubeStellar's CRD (strict fields, the anyOf rule on
 clauses, the clusterSelectors patterns); workload objects against what any object must have. All
 problems are collected and raised together; object-side selectors that apimachinery would reject
-are not errors (KubeStellar skips them) and come back as warnings.
+are not errors (KubeStellar skips them) and come back as warnings. Invalid clusterSelectors pass
+the CRD but fail that one policy's sync in KubeStellar: an error by default, or with
+`LoadOptions(strict=False)` a warning, the policy kept with its invalid selector (the rules then
+give it no WEC and no Binding; `bindlog.export.policy_errors` words the controller's error).
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from bindlog.adapters.k8s_names import (
     namespace_name_problem,
     object_name_problem,
 )
-from bindlog.adapters.resources import ResourceMapper
-from bindlog.adapters.selectors import parse_selector
+from bindlog.adapters.namespaces import missing_namespace_warnings
+from bindlog.adapters.resources import ResourceMapper, other_groups_hint
+from bindlog.adapters.scalars import k8s_key, k8s_string, not_a_string
+from bindlog.adapters.selectors import crd_accepts_cluster_selector, parse_selector
 from bindlog.adapters.yaml_files import Document
 from bindlog.errors import InputError, InputProblem
 from bindlog.model import (
@@ -62,11 +67,20 @@ _HINTS = {
 }
 
 
+CLUSTER_SELECTOR_CONSEQUENCE = (
+    "KubeStellar's CRD accepts this BindingPolicy, but its controller then fails this one "
+    "policy's sync (no WECs, retried, the error only in its log); the other policies go on"
+)
+
+
 @dataclass(slots=True)
 class LoadOptions:
     resource_map: dict[tuple[str, str], str] = field(default_factory=dict)
     guess_resources: bool = False
     default_namespace: str = "default"
+    # False: keep a policy whose clusterSelectors LabelSelectorAsSelector rejects (a warning, not
+    # an error), as KubeStellar keeps it; the library and watch mode go on with the others.
+    strict: bool = True
 
 
 @dataclass(slots=True)
@@ -95,7 +109,9 @@ def build_snapshot(
         if doc.body["kind"] == "CustomResourceDefinition":
             _register_crd(b, doc, mapper)
     for doc in docs:
-        group, _, kind = _gvk(doc.body)
+        group, version, kind = _gvk(doc.body)
+        if not _served(b, doc, mapper, group, version, kind):
+            continue
         if group == CONTROL_GROUP and kind == "BindingPolicy":
             _add_policy(b, doc)
         elif group == CONTROL_GROUP and kind == "Binding":
@@ -113,7 +129,46 @@ def build_snapshot(
         policies=tuple(b.policies.values()),
         bindings=tuple(b.bindings),
     )
-    return snapshot, b.warnings
+    return snapshot, [
+        *b.warnings,
+        *_no_uid_warning(snapshot),
+        *missing_namespace_warnings(snapshot),
+    ]
+
+
+def _served(
+    b: _Builder, doc: Document, mapper: ResourceMapper, group: str, version: str, kind: str
+) -> bool:
+    """Reject what the API server would not serve: an unknown version of a known kind, or a
+    KubeStellar kind in another kubestellar.io group (`policies.kubestellar.io`, a typo found in
+    KubeStellar's own docs), which would otherwise be taken for a workload object."""
+    obj = _label(doc.body)
+    why = mapper.version_problem(group, version, kind)
+    if why is None and group.endswith("kubestellar.io") and not mapper.defines(group, kind):
+        hint = other_groups_hint(group, kind)
+        if hint:
+            why = f'no matches for kind "{kind}" in group "{group}"{hint}'
+    if why is not None:
+        b.problem(doc.source, obj, "apiVersion", why)
+        return False
+    return True
+
+
+def _no_uid_warning(snapshot: Snapshot) -> list[InputProblem]:
+    """One warning for all the policies whose Bindings go without an owner reference."""
+    missing = [p for p in snapshot.policies if not p.uid]
+    if not missing:
+        return []
+    more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+    return [
+        InputProblem(
+            missing[0].source,
+            f"BindingPolicy/{missing[0].name}",
+            "metadata.uid",
+            f"not set{more}: Bindings are written without ownerReferences (the API server "
+            "rejects an empty uid; KubeStellar uses the live policy's uid)",
+        )
+    ]
 
 
 def _gvk(body: dict[str, Any]) -> tuple[str, str, str]:
@@ -151,11 +206,16 @@ def _has_identity(b: _Builder, doc: Document) -> bool:
     if name is None or name == "":
         b.problem(doc.source, obj, "metadata.name", "Required value")
         return False
-    why = object_name_problem(name)
-    if why is None and isinstance(name, str) and not _path_segment_names(body):
-        why = dns_subdomain_problem(name)
+    text = k8s_string(name)
+    if text is None:
+        b.problem(doc.source, obj, "metadata.name", not_a_string(name))
+        return False
+    meta["name"] = text
+    why = object_name_problem(text)
+    if why is None and not _path_segment_names(body):
+        why = dns_subdomain_problem(text)
     if why is not None:
-        b.problem(doc.source, obj, "metadata.name", f"Invalid value: {name!r}: {why}")
+        b.problem(doc.source, obj, "metadata.name", f"Invalid value: {text!r}: {why}")
         ok = False
     return ok
 
@@ -175,16 +235,25 @@ def _labels(b: _Builder, doc: Document, obj: str) -> tuple[tuple[str, str], ...]
         b.problem(doc.source, obj, "metadata.labels", "Invalid value: must be a mapping")
         return None
     ok = True
-    for key, value in raw.items():
+    labels: dict[str, str] = {}
+    for raw_key, raw_value in raw.items():
+        key = k8s_key(raw_key)
         if (why := label_key_problem(key)) is not None:
             b.problem(doc.source, obj, "metadata.labels", f"Invalid value: {key!r}: {why}")
             ok = False
-        if (why := label_value_problem(value)) is not None:
+            continue
+        value = k8s_string(raw_value)
+        if value is None:
+            b.problem(doc.source, obj, f"metadata.labels[{key}]", not_a_string(raw_value))
+            ok = False
+        elif (why := label_value_problem(value)) is not None:
             b.problem(
                 doc.source, obj, f"metadata.labels[{key}]", f"Invalid value: {value!r}: {why}"
             )
             ok = False
-    return tuple(sorted(raw.items())) if ok else None
+        else:
+            labels[str(key)] = value
+    return tuple(sorted(labels.items())) if ok else None
 
 
 def _add_cluster(b: _Builder, doc: Document) -> None:
@@ -211,6 +280,12 @@ def _register_crd(b: _Builder, doc: Document, mapper: ResourceMapper) -> None:
         b.problem(doc.source, obj, "spec.names", "Required value")
         return
     group, kind, plural = spec.get("group"), names.get("kind"), names.get("plural")
+    raw_versions = spec.get("versions")
+    versions = frozenset(
+        v["name"]
+        for v in (raw_versions if isinstance(raw_versions, list) else [])
+        if isinstance(v, dict) and isinstance(v.get("name"), str) and v.get("served", True)
+    )
     scope = spec.get("scope", "Namespaced")
     for path, value in (
         ("spec.group", group),
@@ -228,7 +303,7 @@ def _register_crd(b: _Builder, doc: Document, mapper: ResourceMapper) -> None:
             f'Unsupported value: "{scope}": supported values: "Cluster", "Namespaced"',
         )
         return
-    mapper.add_crd(str(group), str(kind), str(plural), scope == "Namespaced")
+    mapper.add_crd(str(group), str(kind), str(plural), scope == "Namespaced", versions)
 
 
 def _add_object(b: _Builder, doc: Document, mapper: ResourceMapper) -> None:
@@ -245,13 +320,14 @@ def _add_object(b: _Builder, doc: Document, mapper: ResourceMapper) -> None:
             obj,
             "kind",
             f"no resource known for kind {gk!r}: include its CustomResourceDefinition, "
-            f"pass --resource-map {gk}=<plural>, or --guess-resources",
+            f"pass --resource-map {gk}=<plural>, or --guess-resources"
+            + other_groups_hint(group, kind),
         )
         return
     labels = _labels(b, doc, obj)
-    raw_ns = meta.get("namespace") or ""
-    if not isinstance(raw_ns, str):
-        b.problem(doc.source, obj, "metadata.namespace", "Invalid value: must be a string")
+    raw_ns = k8s_string(meta.get("namespace") or "")
+    if raw_ns is None:
+        b.problem(doc.source, obj, "metadata.namespace", not_a_string(meta["namespace"]))
         return
     if info.namespaced is False:
         namespace = ""  # the API server ignores a namespace on a cluster-scoped kind (spec E15)
@@ -271,7 +347,11 @@ def _add_object(b: _Builder, doc: Document, mapper: ResourceMapper) -> None:
             return
         # The API server always adds this label; selectors on it must behave as they do live.
         labels = tuple(sorted({**dict(labels), NAMESPACE_NAME_LABEL: name}.items()))
-    rv = meta.get("resourceVersion", "")
+    rv = meta.get("resourceVersion")
+    if rv is not None and not isinstance(rv, str):
+        # The API server decodes it into a string field: a number, boolean or map is rejected.
+        b.problem(doc.source, obj, "metadata.resourceVersion", not_a_string(rv))
+        return
     ref = ObjectRef(group, version, info.resource, namespace, name)
     key = (group, info.resource, namespace, name)
     if key in b.objects:
@@ -282,7 +362,7 @@ def _add_object(b: _Builder, doc: Document, mapper: ResourceMapper) -> None:
             f"Duplicate value: {ref} already defined at {b.objects[key].source}",
         )
         return
-    b.objects[key] = WorkloadObject(ref, kind, labels, "" if rv is None else str(rv), doc.source)
+    b.objects[key] = WorkloadObject(ref, kind, labels, rv or "", doc.source)
     if is_namespace:
         b.namespaces[name] = Namespace(name, labels, doc.source)
 
@@ -312,7 +392,9 @@ def _add_policy(b: _Builder, doc: Document) -> None:
     for key in spec:
         if key not in ("clusterSelectors", "downsync"):
             b.problem(doc.source, obj, f"spec.{key}", "Unknown field" + _HINTS.get(key, ""))
-    cluster_selectors = _selector_list(b, doc, obj, spec, "clusterSelectors", "spec", strict=True)
+    cluster_selectors = _selector_list(
+        b, doc, obj, spec, "clusterSelectors", "spec", strict=b.options.strict, cluster=True
+    )
     clauses: list[DownsyncClause] = []
     raw_clauses = spec.get("downsync") or []
     if not isinstance(raw_clauses, list):
@@ -331,6 +413,9 @@ def _add_policy(b: _Builder, doc: Document) -> None:
         )
         return
     uid = meta.get("uid") or ""
+    if not isinstance(uid, str):
+        b.problem(doc.source, obj, "metadata.uid", not_a_string(uid))
+        return
     b.policies[name] = BindingPolicy(
         name, str(uid), tuple(cluster_selectors or ()), tuple(clauses), doc.source
     )
@@ -344,7 +429,8 @@ def _selector_list(
     key: str,
     path: str,
     *,
-    strict: bool,
+    strict: bool = False,
+    cluster: bool = False,
 ) -> tuple[LabelSelector, ...] | None:
     raw = parent.get(key)
     if raw is None:
@@ -360,8 +446,24 @@ def _selector_list(
         for fp, detail in found:
             b.problem(doc.source, obj, fp, detail)
         if sel.error is not None and not found:
-            if strict:
+            if cluster and not crd_accepts_cluster_selector(item):
                 b.problem(doc.source, obj, field_path, f"Invalid value: {sel.error}")
+            elif cluster and strict:
+                b.problem(
+                    doc.source,
+                    obj,
+                    field_path,
+                    f"Invalid value: {sel.error}; {CLUSTER_SELECTOR_CONSEQUENCE}",
+                )
+            elif cluster:
+                b.warnings.append(
+                    InputProblem(
+                        doc.source,
+                        obj,
+                        field_path,
+                        f"invalid selector kept: {sel.error}; {CLUSTER_SELECTOR_CONSEQUENCE}",
+                    )
+                )
             else:
                 b.warnings.append(
                     InputProblem(
@@ -382,13 +484,17 @@ def _clause(b: _Builder, doc: Document, obj: str, raw: Any, path: str) -> Downsy
     for key in raw:
         if key not in _OBJECT_TESTS and key not in _MODULATIONS:
             b.problem(doc.source, obj, f"{path}.{key}", "Unknown field" + _HINTS.get(key, ""))
-    if not any(key in raw for key in _OBJECT_TESTS):
+    # The API server drops null fields before the CRD's anyOf-required rule, so a clause whose
+    # only test is `apiGroup: null` is rejected, not taken as "every group".
+    if not any(raw.get(key) is not None for key in _OBJECT_TESTS):
+        nulls = [key for key in _OBJECT_TESTS if key in raw]
         b.problem(
             doc.source,
             obj,
             path,
             "Invalid value: a downsync clause must specify at least one of "
-            + ", ".join(_OBJECT_TESTS),
+            + ", ".join(_OBJECT_TESTS)
+            + (f" (null values do not count: {', '.join(nulls)})" if nulls else ""),
         )
     api_group = raw.get("apiGroup")
     if api_group is not None and not isinstance(api_group, str):

@@ -94,6 +94,52 @@ BUILTIN_KINDS: dict[tuple[str, str], tuple[str, bool]] = {
 }
 
 
+# group -> versions a current API server serves (Kubernetes 1.33 with its default feature gates,
+# OCM, KubeStellar); the first is the preferred one. A manifest at another version of a built-in
+# kind is rejected by the API server ("no matches for kind ... in version ...").
+BUILTIN_VERSIONS: dict[str, tuple[str, ...]] = {
+    "": ("v1",),
+    "admissionregistration.k8s.io": ("v1",),
+    "apiextensions.k8s.io": ("v1",),
+    "apiregistration.k8s.io": ("v1",),
+    "apps": ("v1",),
+    "authentication.k8s.io": ("v1",),
+    "authorization.k8s.io": ("v1",),
+    "autoscaling": ("v2", "v1"),
+    "batch": ("v1",),
+    "certificates.k8s.io": ("v1",),
+    "cluster.open-cluster-management.io": ("v1",),
+    "control.kubestellar.io": ("v1alpha1",),
+    "coordination.k8s.io": ("v1",),
+    "discovery.k8s.io": ("v1",),
+    "events.k8s.io": ("v1",),
+    "flowcontrol.apiserver.k8s.io": ("v1",),
+    "networking.k8s.io": ("v1",),
+    "node.k8s.io": ("v1",),
+    "policy": ("v1",),
+    "rbac.authorization.k8s.io": ("v1",),
+    "scheduling.k8s.io": ("v1",),
+    "storage.k8s.io": ("v1",),
+}
+
+
+def api_version(group: str, version: str) -> str:
+    return f"{group}/{version}" if group else version
+
+
+def other_groups_hint(group: str, kind: str) -> str:
+    """` (did you mean apiVersion "control.kubestellar.io/v1alpha1"?)` when `kind` is a built-in
+    kind of another group, else ""."""
+    choices = sorted(
+        api_version(g, BUILTIN_VERSIONS[g][0])
+        for g, k in BUILTIN_KINDS
+        if k == kind and g != group and g in BUILTIN_VERSIONS
+    )
+    if not choices:
+        return ""
+    return " (did you mean apiVersion " + " or ".join(f'"{c}"' for c in choices) + "?)"
+
+
 @dataclass(frozen=True, slots=True)
 class ResourceInfo:
     resource: str
@@ -120,10 +166,48 @@ class ResourceMapper:
     def __init__(self, explicit: dict[tuple[str, str], str] | None = None, guess: bool = False):
         self._explicit = dict(explicit or {})
         self._crds: dict[tuple[str, str], ResourceInfo] = {}
+        self._crd_versions: dict[tuple[str, str], frozenset[str]] = {}
         self._guess = guess
 
-    def add_crd(self, group: str, kind: str, plural: str, namespaced: bool) -> None:
+    def add_crd(
+        self,
+        group: str,
+        kind: str,
+        plural: str,
+        namespaced: bool,
+        versions: frozenset[str] = frozenset(),
+    ) -> None:
         self._crds[(group, kind)] = ResourceInfo(plural, namespaced)
+        if versions:
+            self._crd_versions[(group, kind)] = versions
+
+    def defines(self, group: str, kind: str) -> bool:
+        """Is (group, kind) known from the table, a CRD in the input or an explicit mapping?"""
+        key = (group, kind)
+        return key in BUILTIN_KINDS or key in self._crds or key in self._explicit
+
+    def version_problem(self, group: str, version: str, kind: str) -> str | None:
+        """Why the API server would not serve `kind` at `version`, or None.
+
+        Built-in kinds are checked against BUILTIN_VERSIONS, CRD kinds against the CRD's served
+        versions; kinds given by --resource-map or guessed are not checked.
+        """
+        key = (group, kind)
+        if key in self._explicit:
+            return None
+        if key in self._crds:
+            served: tuple[str, ...] = tuple(sorted(self._crd_versions.get(key, ())))
+        elif key in BUILTIN_KINDS and group in BUILTIN_VERSIONS:
+            served = BUILTIN_VERSIONS[group]
+        else:
+            return None
+        if not served or version in served:
+            return None
+        listed = ", ".join(api_version(group, v) for v in served)
+        return (
+            f'no matches for kind "{kind}" in version "{api_version(group, version)}" '
+            f"(served: {listed})"
+        )
 
     def lookup(self, group: str, kind: str) -> ResourceInfo | None:
         key = (group, kind)

@@ -10,6 +10,7 @@ the cluster side, and the caller decides which applies.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from bindlog.adapters.k8s_names import label_key_problem, label_value_problem
@@ -105,3 +106,37 @@ def _parse_expression(
 
 def _text(raw: Any) -> str:
     return json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
+
+
+# KubeStellar's CRD patch (config/crd/patches/more_validations_in_bindingpolicies.yaml) puts
+# these patterns on clusterSelectors only. Everything else LabelSelectorAsSelector rejects (In
+# with no values, Exists with values, matchLabels keys, lengths) passes the CRD.
+_CRD_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
+_CRD_KEY = re.compile(
+    r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+)
+_CRD_OPERATOR = re.compile(r"In|NotIn|Exists|DoesNotExist")
+
+
+def crd_accepts_cluster_selector(raw: Any) -> bool:
+    """Does the BindingPolicy CRD's schema accept `raw` as a clusterSelectors entry?
+
+    Only called on schema-valid selectors (mappings of the right shapes)."""
+    if not isinstance(raw, dict):
+        return False
+    labels = raw.get("matchLabels") or {}
+    if any(isinstance(v, str) and not _CRD_VALUE.fullmatch(v) for v in labels.values()):
+        return False
+    for expr in raw.get("matchExpressions") or []:
+        if not isinstance(expr, dict):
+            return False
+        key, op = expr.get("key"), expr.get("operator")
+        if isinstance(key, str) and not _CRD_KEY.fullmatch(key):
+            return False
+        if isinstance(op, str) and not _CRD_OPERATOR.fullmatch(op):
+            return False
+        values = expr.get("values") or []
+        if any(isinstance(v, str) and not _CRD_VALUE.fullmatch(v) for v in values):
+            return False
+    return True

@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from bindlog.adapters.namespaces import missing_namespaces
 from bindlog.analysis.describe import RELATIVE, Described, Describer
 from bindlog.engine.evaluate import PolicyResolution, Result
 from bindlog.engine.program import bundled_program
 from bindlog.engine.provenance import Fact, Proof, Prover, Refutation
 from bindlog.errors import BindlogError
+from bindlog.export.bindings import existing_binding_names, has_binding
 from bindlog.model import Modulation, WorkloadObject
 
 Value = str | int | None
@@ -63,6 +65,7 @@ class ObjectReport:
     selected_without_wecs: list[str] = field(default_factory=list)
     never_downsynced: bool = False
     namespace_selectors_involved: bool = False  # the live Binding may lag (spec §2.11)
+    missing_namespace: bool = False  # its Namespace is absent and namespaceSelectors test it
     wec: str | None = None
     verdicts: list[Verdict] = field(default_factory=list)  # when `wec` is not bound
     proofs: list[Proof] = field(default_factory=list)  # when `wec` is bound
@@ -82,6 +85,9 @@ class PolicyReport:
     wecs: list[str]
     objects: list[tuple[str, tuple[int, ...]]]  # object, matching clause indices
     invalid: bool
+    binding: bool = True  # whether KubeStellar keeps a Binding for it
+    existing_binding: bool = False  # a Binding of its name is in the input
+    missing_namespaces: tuple[str, ...] = ()  # absent Namespaces its namespaceSelectors test
 
 
 class Explainer:
@@ -96,6 +102,10 @@ class Explainer:
         self.describer = Describer(result.encoding)
 
     # --- lookups ----------------------------------------------------------------------------
+
+    @cached_property
+    def _missing_namespaces(self) -> dict[str, tuple[str, ...]]:
+        return missing_namespaces(self.snapshot)
 
     @cached_property
     def _object_index(self) -> dict[WorkloadObject, int]:
@@ -132,6 +142,7 @@ class Explainer:
         report.namespace_selectors_involved = bool(ref.namespace) and any(
             clause.namespace_selectors for p in self.snapshot.policies for clause in p.downsync
         )
+        report.missing_namespace = ref.namespace in self._missing_namespaces
         for p, res in enumerate(self.result.resolutions):
             mod = res.objects.get(obj)
             if mod is None:
@@ -268,7 +279,17 @@ class Explainer:
             (str(obj.ref), self._matching_clauses(p, self._object_index[obj]))
             for obj in sorted(res.objects, key=lambda o: o.ref)
         ]
-        return PolicyReport(name, sorted(res.destinations), objects, res.invalid)
+        existing = name in existing_binding_names(self.snapshot.bindings)
+        tested = tuple(ns for ns, pols in self._missing_namespaces.items() if name in pols)
+        return PolicyReport(
+            name,
+            sorted(res.destinations),
+            objects,
+            res.invalid,
+            has_binding(res, {name} if existing else ()),
+            existing,
+            tested,
+        )
 
 
 def _dedupe(leaves: list[Leaf]) -> list[Leaf]:

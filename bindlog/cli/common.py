@@ -8,6 +8,7 @@ from typing import TextIO
 
 from bindlog import api
 from bindlog.adapters import Limits, LoadOptions
+from bindlog.adapters.k8s_names import namespace_name_problem
 from bindlog.adapters.resources import parse_resource_map
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -155,4 +156,7 @@ def options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> LoadOp
         except ValueError as e:
             parser.error(str(e))
         mapping[key] = plural
+    # An empty default would leave namespaced objects cluster-scoped (spec E15).
+    if (why := namespace_name_problem(args.default_namespace)) is not None:
+        parser.error(f"--default-namespace {args.default_namespace!r}: {why}")
     return LoadOptions(mapping, args.guess_resources, args.default_namespace)

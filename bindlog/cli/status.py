@@ -20,10 +20,9 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result = run_resolution(args, err)
-    report = {
-        name: {"errors": result.status_errors.get(name, [])}
-        for name in sorted(b["metadata"]["name"] for b in result.bindings)
-    }
+    # KubeStellar writes the status of every policy whose sync succeeds, Binding or not.
+    synced = (res.policy.name for res in result.result.resolutions if not res.invalid)
+    report = {name: {"errors": result.status_errors.get(name, [])} for name in sorted(synced)}
     if args.output == "json":
         out.write(json.dumps(report, indent=2) + "\n")
     else:

@@ -1,14 +1,24 @@
 """Result -> Binding objects, exactly in KubeStellar's schema and order.
 
-One Binding per BindingPolicy, named after it, owned by it (controller, blockOwnerDeletion
-false). Entries sort by the GroupVersionResource string form, then namespace/name (or name),
-then resourceVersion; destinations by name. Python compares str by code point, which is the
-order Go's strings.Compare gives on their UTF-8 bytes.
+A BindingPolicy has a Binding, named after it and owned by it (controller, blockOwnerDeletion
+false), when its resolution is not empty: it selects some WEC or some object. KubeStellar
+starts from an empty Binding and writes only when the resolution differs from the stored spec
+(binding.go 47-55, 79; bindingpolicy-resolution.go 210-240), and an empty resolution equals an
+empty spec, so a policy that selects nothing gets no Binding. A Binding of that name already in
+the input is kept, emptied to `spec: {workload: {}}` (KubeStellar rewrites it, never deletes
+it). Policies with an invalid clusterSelectors entry get none (KubeStellar fails their sync).
+When the policy's uid is unknown (files usually carry none) the owner reference is left out:
+the API server rejects `uid: ''`.
+
+Entries sort by the GroupVersionResource string form, then namespace/name (or name), then
+resourceVersion; destinations by name. Python compares str by code point, which is the order
+Go's strings.Compare gives on their UTF-8 bytes.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import Any
 
 from bindlog.engine.evaluate import PolicyResolution, Result
@@ -75,28 +85,55 @@ def binding_for(res: PolicyResolution, trace: dict[str, Any] | None = None) -> d
         metadata["annotations"] = {
             EXPLAIN_ANNOTATION: json.dumps(trace, sort_keys=True, separators=(",", ":"))
         }
-    return {
-        "apiVersion": API_VERSION,
-        "kind": "Binding",
-        "metadata": {
-            **metadata,
-            "ownerReferences": [
-                {
-                    "apiVersion": API_VERSION,
-                    "kind": "BindingPolicy",
-                    "name": policy.name,
-                    "uid": policy.uid,
-                    "controller": True,
-                    "blockOwnerDeletion": False,
-                }
-            ],
-        },
-        "spec": spec,
-    }
+    if policy.uid:  # the loader warns once about policies without a uid
+        metadata["ownerReferences"] = [
+            {
+                "apiVersion": API_VERSION,
+                "kind": "BindingPolicy",
+                "name": policy.name,
+                "uid": policy.uid,
+                "controller": True,
+                "blockOwnerDeletion": False,
+            }
+        ]
+    return {"apiVersion": API_VERSION, "kind": "Binding", "metadata": metadata, "spec": spec}
+
+
+# ---------------------------------------------------------------------------------------------
+# THE ONE PLACE where Python decides whether a policy has a Binding. This belongs in the rules
+# (bindlog/rules/binding.dl); it stays here, self-contained, until the engine rewrite lands:
+#
+#   has_binding(P) <= selects_wec(P, C)
+#   has_binding(P) <= policy_object(P, O, 'selected', '') & ~policy_invalid(P)
+#   has_binding(P) <= binding_in_input(P) & ~policy_invalid(P)
+#
+# with a new input fact binding_in_input(P) for every policy P that a Binding of the same name
+# in the input (snapshot.bindings) belongs to. selects_wec is already empty for invalid policies.
+def has_binding(res: PolicyResolution, existing: Collection[str] = ()) -> bool:
+    """Does KubeStellar keep a Binding for this policy? `existing`: names of input Bindings.
+
+    Not for an invalid clusterSelectors entry (the policy's sync fails, bindingpolicy.go 75-78);
+    otherwise when the resolution is not empty, destinations and workload compared as
+    matchesBindingSpec compares them with an empty spec (bindingpolicy-resolution.go 210-240),
+    or when a Binding of its name exists, which KubeStellar empties rather than deletes.
+    """
+    if res.invalid:
+        return False
+    return bool(res.destinations) or bool(res.objects) or res.policy.name in existing
+
+
+def existing_binding_names(bindings: Collection[dict[str, object]]) -> frozenset[str]:
+    """Names of the Binding objects in the input (their metadata was validated on load)."""
+    names = set()
+    for body in bindings:
+        meta = body.get("metadata")
+        if isinstance(meta, dict) and isinstance(meta.get("name"), str):
+            names.add(meta["name"])
+    return frozenset(names)
 
 
 def bindings(result: Result, explain: bool = False) -> list[dict[str, Any]]:
-    """Every Binding of a result, in policy-name order.
+    """Every Binding KubeStellar keeps for a result (see `has_binding`), in policy-name order.
 
     With `explain`, each Binding carries a compact trace in the annotation
     `bindlog.kubestellar.io/explain`: for every object the clauses (spec.downsync indices) that
@@ -105,9 +142,10 @@ def bindings(result: Result, explain: bool = False) -> list[dict[str, Any]]:
     selectors: the trace is factorised like the Binding itself.
     """
     clauses = result.matching_clauses() if explain else {}
+    existing = existing_binding_names(result.snapshot.bindings)
     out = []
     for p, res in sorted(enumerate(result.resolutions), key=lambda item: item[1].policy.name):
-        if res.invalid:
+        if not has_binding(res, existing):
             continue
         trace = None
         if explain:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bindlog.adapters.namespaces import missing_namespace_note
 from bindlog.analysis.describe import Describer
 from bindlog.analysis.why import Leaf, ObjectReport, PolicyReport, Verdict, Via, WecReport
 from bindlog.engine.provenance import Proof
@@ -112,6 +113,7 @@ def object_report_json(report: ObjectReport, describer: Describer) -> dict[str, 
         "object": object_json(report.obj),
         "neverDownsynced": report.never_downsynced,
         "namespaceSelectorsInvolved": report.namespace_selectors_involved,
+        "namespaceMissing": report.missing_namespace,
         "boundTo": [
             {"wec": wec, "via": [_via_json(v) for v in vias]}
             for wec, vias in sorted(report.bound.items())
@@ -146,7 +148,25 @@ def policy_report_json(report: PolicyReport) -> dict[str, Any]:
         "wecs": report.wecs,
         "objects": [{"object": o, "clauses": list(c)} for o, c in report.objects],
         "counts": {"wecs": len(report.wecs), "objects": len(report.objects)},
+        "binding": report.binding,
+        "noBindingReason": _no_binding_reason(report),
+        "missingNamespaces": list(report.missing_namespaces),
     }
+
+
+def _no_binding_reason(report: PolicyReport) -> str | None:
+    """Why KubeStellar keeps no Binding for the policy, or how it keeps an emptied one."""
+    if report.binding:
+        return None
+    if report.invalid:
+        return (
+            "an invalid clusterSelectors entry fails the policy's sync: KubeStellar writes no "
+            "Binding for it"
+        )
+    return (
+        "it selects no WEC and no object: KubeStellar creates no Binding for an empty "
+        "resolution (an existing one would be emptied to spec: {workload: {}})"
+    )
 
 
 def dumps(doc: dict[str, Any]) -> str:
@@ -175,6 +195,8 @@ def object_report_text(report: ObjectReport, describer: Describer, s: Style) -> 
     ]
     if report.namespace_selectors_involved:
         lines.append(s.dim(STALE_NOTE))
+    if report.missing_namespace:
+        lines.append(s.bad(f"  note: {missing_namespace_note(r.namespace)}"))
     if report.never_downsynced:
         lines.append(
             s.bad(
@@ -270,4 +292,11 @@ def policy_report_text(report: PolicyReport, s: Style) -> str:
     lines.append(f"  selects {len(report.objects)} object(s):")
     for obj, clauses in report.objects:
         lines.append(f"    {obj}  " + s.dim(", ".join(f"downsync[{c}]" for c in clauses)))
+    for namespace in report.missing_namespaces:
+        lines.append(s.bad(f"  note: {missing_namespace_note(namespace)}"))
+    reason = _no_binding_reason(report)
+    if reason is not None:
+        lines.append(s.bad(f"  no Binding: {reason}"))
+    elif report.existing_binding and not report.wecs and not report.objects:
+        lines.append("  Binding: the one in the input, emptied to spec: {workload: {}}")
     return "\n".join(lines) + "\n"
