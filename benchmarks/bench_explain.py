@@ -21,7 +21,7 @@ sys.path.insert(0, str(HERE))
 
 
 def main() -> None:
-    from generate import generate
+    from generate import DENSITIES, ensure
 
     from bindlog.adapters import load
     from bindlog.analysis.why import Explainer
@@ -29,12 +29,11 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", default="M")
+    parser.add_argument("--density", choices=DENSITIES, default="sparse")
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--data", type=Path, default=HERE / "data")
     args = parser.parse_args()
-    directory = args.data / args.size
-    if not (directory / "policies.yaml").exists():
-        generate(args.size, directory)
+    directory = ensure(args.size, args.data, args.density)
     t0 = time.perf_counter()
     snapshot = load([str(directory)]).snapshot
     t1 = time.perf_counter()

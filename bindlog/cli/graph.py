@@ -7,9 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from bindlog.analysis import why
 from bindlog.cli.common import EXIT_OK, Usage, input_args, run_resolution
-from bindlog.export import graph as graph_export
 from bindlog.export.write import write_file_atomic
 
 
@@ -28,6 +26,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    # Imported here, not with the CLI: only this command uses networkx.
+    from bindlog.analysis import why
+    from bindlog.export import graph as graph_export
+
     result = run_resolution(args, err)
     obj = None
     if args.object:

@@ -6,9 +6,7 @@ import argparse
 import os
 from typing import Any, TextIO
 
-from bindlog.analysis import why
 from bindlog.cli.common import EXIT_OK, Usage, input_args, positive_int, run_resolution
-from bindlog.export import explain_render
 from bindlog.textsafe import escape_terminal, needs_escape
 
 
@@ -35,6 +33,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     kind, slash, name = args.target.partition("/")
     if not slash or not kind or not name:
         raise Usage(f"TARGET must be TYPE/NAME, not {args.target!r}")
+    # Imported here, not with the CLI: the explainer brings the rule program's parser (and
+    # networkx), which other commands never use.
+    from bindlog.analysis import why
+    from bindlog.export import explain_render
+
     result = run_resolution(args, err)
     explainer = why.Explainer(result.result, args.proof_depth, args.proof_nodes)
     render_json = args.output == "json"

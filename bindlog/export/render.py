@@ -1,17 +1,35 @@
-"""Bindings and statuses -> text: YAML streams, JSON lists, tables."""
+"""Bindings and statuses -> text: YAML streams, JSON lists, tables.
+
+YAML is written by `block_yaml` where it can be sure of PyYAML's bytes, else by PyYAML.
+
+JSON is written by orjson (the standard encoder falls back to pure Python with `indent`, and
+was 6 % of a resolve at M), to the same bytes as `json.dumps(doc, indent=2)`: orjson leaves
+non-ASCII characters and DEL unescaped where json escapes them (`ensure_ascii`), so those are
+escaped afterwards, the way json does. What orjson refuses (lone surrogates, integers past 64
+bits, non-string keys) goes through json itself. Bindings hold no floats, whose text the two
+encoders may write differently.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+import orjson
 import yaml
+
+from bindlog.export import block_yaml
 
 _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def to_yaml(docs: list[dict[str, Any]]) -> str:
     """A multi-document YAML stream, keys in schema order."""
+    try:
+        return block_yaml.dump_all(docs)
+    except block_yaml.Unsupported:
+        pass
     return (
         yaml.dump_all(
             docs,
@@ -28,11 +46,35 @@ def to_yaml(docs: list[dict[str, Any]]) -> str:
 
 def to_json(docs: list[dict[str, Any]]) -> str:
     """A `v1 List`, the way kubectl prints several objects as JSON."""
-    return json.dumps({"apiVersion": "v1", "kind": "List", "items": docs}, indent=2) + "\n"
+    return dumps_json({"apiVersion": "v1", "kind": "List", "items": docs})
 
 
 def one_json(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, indent=2) + "\n"
+    return dumps_json(doc)
+
+
+def dumps_json(doc: object) -> str:
+    """`json.dumps(doc, indent=2) + "\\n"`, byte for byte, faster."""
+    try:
+        text = orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode()
+    except TypeError:  # orjson.JSONEncodeError: see the module docstring
+        return json.dumps(doc, indent=2) + "\n"
+    if text.isascii() and "\x7f" not in text:
+        return text
+    # Outside strings orjson writes only printable ASCII and newlines; inside them it has
+    # escaped every control character already. What is left to escape is DEL and non-ASCII.
+    return _NOT_ASCII.sub(_escape, text)
+
+
+_NOT_ASCII = re.compile("[\x7f-\U0010ffff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # outside the BMP: a UTF-16 surrogate pair, as json writes it
+    return f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}"
 
 
 def to_table(docs: list[dict[str, Any]]) -> str:
