@@ -41,7 +41,8 @@ class Backend:
     def __init__(self, rules_text: str) -> None:
         with _lock, no_gc():
             self._logic = Logic()  # a fresh, empty knowledge base for this thread
-            pyDatalog.load(rules_text)
+            if rules_text:
+                pyDatalog.load(rules_text)
             self._logic = Logic(True)
         self._preds: dict[tuple[str, int], Any] = {}
         self._owner: int | None = None  # the thread holding a session, if any
@@ -89,6 +90,31 @@ class Backend:
                 if pred is None:
                     pred = preds[arity] = self._pred(name, arity)
                 assert_(clause(literal(pred, [const(v) for v in row]), []))
+                count += 1
+        return count
+
+    def load_rules(self, text: str) -> None:
+        """Add rules (text compiled from binding.dl, never from data) to this knowledge base."""
+        with self._active():
+            pyDatalog.load(text)
+
+    def retract_facts(self, name: str, rows: Iterable[Sequence[Value]]) -> int:
+        """Remove ground facts `name(*row)`; returns how many rows were given."""
+        count = 0
+        with self._active():
+            const, clause, literal, retract = (
+                pyEngine.Const,
+                pyEngine.Clause,
+                pyEngine.Literal,
+                pyEngine.retract,
+            )
+            preds: dict[int, Any] = {}
+            for row in rows:
+                arity = len(row)
+                pred = preds.get(arity)
+                if pred is None:
+                    pred = preds[arity] = self._pred(name, arity)
+                retract(clause(literal(pred, [const(v) for v in row]), []))
                 count += 1
         return count
 

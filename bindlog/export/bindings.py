@@ -106,7 +106,7 @@ def bindings(result: Result, explain: bool = False) -> list[dict[str, Any]]:
     """
     clauses = result.matching_clauses() if explain else {}
     out = []
-    for p, res in sorted(enumerate(result.resolutions), key=lambda item: item[1].policy.name):
+    for p, res in sorted(result.items(), key=lambda item: item[1].policy.name):
         if res.invalid:
             continue
         trace = None

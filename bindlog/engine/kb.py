@@ -1,0 +1,194 @@
+"""The knowledge base: pyDatalog holding the compiled rules and one model's facts.
+
+Queries name a predicate of binding.dl and which arguments are bound; the knowledge base compiles
+the access path for that pattern from the rule text (engine/planner.py) the first time it is
+asked, and asks pyDatalog. Input facts are asserted and retracted per entity. The plan of a
+planned predicate is chosen per key from costs estimated by asking the knowledge base itself.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from bindlog.engine.facts import Facts, Row
+from bindlog.engine.interface import AGGREGATES, Aggregate
+from bindlog.engine.planner import Compiler, PlannedRule, adornment, atom_text
+from bindlog.engine.program import Atom, Program, Var
+from bindlog.engine.pydatalog_backend import Backend, Value
+
+# Planned predicates: evaluated per key with an order chosen per key (see planner.py).
+PLANNED = {"class_admitted": "J"}
+
+
+def _facts_text(program: Program) -> str:
+    # Constant facts written in binding.dl (the never-downsync list): program text, not data.
+    return "\n".join(f"+ {atom_text(f)}" for f in program.facts)
+
+
+class KnowledgeBase:
+    """One pyDatalog knowledge base: compiled rules, facts, plan choices."""
+
+    def __init__(self, program: Program, forced_plan: int | None = None) -> None:
+        self.program = program
+        self.backend = Backend(_facts_text(program))
+        self.compiler = Compiler(program, dict(PLANNED))
+        self.forced_plan = forced_plan  # tests: every key takes this plan (when it exists)
+        self.plan_of: dict[tuple[str, str, int, Value], str] = {}  # (pred, ad, rule, key) -> guard
+        self.generation = 0  # bumped on every change of facts
+
+    # --- facts -----------------------------------------------------------------------------
+
+    def assert_facts(self, facts: Facts) -> None:
+        with self.backend.session():
+            for pred, rows in facts.items():
+                if rows:
+                    self.backend.assert_facts(pred, rows)
+        self.generation += 1
+
+    def retract_facts(self, facts: Facts) -> None:
+        with self.backend.session():
+            for pred, rows in facts.items():
+                if rows:
+                    self.backend.retract_facts(pred, rows)
+        self.generation += 1
+
+    # --- queries ---------------------------------------------------------------------------
+
+    def query(self, predicate: str, args: Sequence[Value | None]) -> list[tuple[Any, ...]]:
+        """Every row of `predicate` matching `args` (None: unbound), through its access path."""
+        ad = adornment(args)
+        text = self.compiler.compile(predicate, ad)
+        if text:
+            self.backend.load_rules("\n".join(text))
+        return self.backend.query(self.compiler.name(predicate, ad), args)
+
+    def ensure_compiled(self, predicate: str, args: Sequence[Value | None]) -> None:
+        text = self.compiler.compile(predicate, adornment(args))
+        if text:
+            self.backend.load_rules("\n".join(text))
+
+    # --- plans -----------------------------------------------------------------------------
+
+    def choose_plans(self, keys: Iterable[Value]) -> None:
+        """Assert, for each key of each planned rule compiled so far, the guard of its cheapest
+        plan. Keys that already have one keep it."""
+        keys = list(keys)
+        assert_rows: dict[str, list[Row]] = defaultdict(list)
+        estimator = _Estimator(self)
+        with self.backend.session():
+            for (pred, ad), rules in self.compiler.plans.items():
+                head_name = self.compiler.name(pred, ad)
+                for index, planned in enumerate(rules):
+                    for key in keys:
+                        slot = (pred, ad, index, key)
+                        if slot in self.plan_of:
+                            continue
+                        k = self._pick(planned, key, estimator)
+                        guard = f"{head_name}__plan{index}_{k}"
+                        self.plan_of[slot] = guard
+                        assert_rows[guard].append((key,))
+            for guard, rows in assert_rows.items():
+                self.backend.assert_facts(guard, rows)
+
+    def forget_plans(self, keys: Iterable[Value]) -> None:
+        gone = set(keys)
+        rows: dict[str, list[Row]] = defaultdict(list)
+        for slot in [s for s in self.plan_of if s[3] in gone]:
+            rows[self.plan_of.pop(slot)].append((slot[3],))
+        with self.backend.session():
+            for guard, rs in rows.items():
+                self.backend.retract_facts(guard, rs)
+
+    def _pick(self, planned: PlannedRule, key: Value, estimator: _Estimator) -> int:
+        if self.forced_plan is not None:
+            return min(self.forced_plan, len(planned.orders) - 1)
+        best, best_cost = 0, float("inf")
+        for k, order in enumerate(planned.orders):
+            cost = estimator.cost(order, {planned.key: key}, best_cost)
+            if cost < best_cost:
+                best, best_cost = k, cost
+        return best
+
+    # --- aggregates ------------------------------------------------------------------------
+
+    def aggregate_rows(self, agg: Aggregate, keys: Iterable[Value] | None) -> list[Row]:
+        """`agg`'s rows, for every key or for the given ones."""
+        counts: Counter[Value] = Counter()
+        if keys is None:
+            for k, _ in set(self.query(agg.source, (None, None))):
+                counts[k] += 1
+        else:
+            for key in keys:
+                n = len(set(self.query(agg.source, (key, None))))
+                if n:
+                    counts[key] = n
+        return sorted(counts.items(), key=lambda kv: str(kv[0]))
+
+
+AGGREGATE = {a.name: a for a in AGGREGATES}
+
+
+class _Estimator:
+    """Costs of plan orders: rows met while evaluating the first literals of the order."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.memo: dict[tuple[str, tuple[Value | None, ...]], list[tuple[Any, ...]]] = {}
+        self.costs: dict[tuple[object, ...], float] = {}
+
+    def rows(self, atom: Atom, env: dict[str, Value]) -> list[tuple[Any, ...]]:
+        args = tuple((env.get(a.name) if isinstance(a, Var) else a) for a in atom.args)
+        key = (atom.predicate, args)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = self.kb.query(atom.predicate, args)
+        return found
+
+    def cost(self, order: tuple[Atom, ...], env: dict[str, Value], limit: float) -> float:
+        """Rows produced by the order's first three literals (the key's own lookup, the driver
+        and its fan-out); stops counting past `limit`, the best cost found so far. Keys whose
+        first lookup gives the same values (clauses sharing their tests) share the estimate."""
+        if not order:
+            return 0.0
+        first, rest = order[0], order[1:3]
+        used = {a.name for atom in rest for a in atom.args if isinstance(a, Var)}
+        total = 0.0
+        for e in self._extend(first, env):
+            memo_key = (order, tuple(sorted((k, v) for k, v in e.items() if k in used)))
+            cost = self.costs.get(memo_key)
+            if cost is None:
+                cost = self._count(rest, e, limit)
+                if cost < limit:
+                    self.costs[memo_key] = cost
+            total += 1 + cost
+            if total >= limit:
+                return total
+        return total
+
+    def _extend(self, atom: Atom, env: dict[str, Value]) -> list[dict[str, Value]]:
+        out = []
+        for row in self.rows(atom, env):
+            extended = dict(env)
+            for a, v in zip(atom.args, row, strict=True):
+                if isinstance(a, Var):
+                    extended[a.name] = v
+            out.append(extended)
+        return out
+
+    def _count(self, atoms: tuple[Atom, ...], env: dict[str, Value], limit: float) -> float:
+        envs = [env]
+        total = 0
+        for atom in atoms:
+            if atom.negated:
+                continue
+            nxt: list[dict[str, Value]] = []
+            for e in envs:
+                for extended in self._extend(atom, e):
+                    nxt.append(extended)
+                    total += 1
+                    if total >= limit:
+                        return float(total)
+            envs = nxt
+        return float(total)
