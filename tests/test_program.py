@@ -12,7 +12,8 @@ from bindlog.adapters import load
 from bindlog.engine import interface
 from bindlog.engine.evaluate import evaluate
 from bindlog.engine.facts import encode
-from bindlog.engine.program import bundled_program, parse_program
+from bindlog.engine.planner import CompiledRule
+from bindlog.engine.program import Var, bundled_program, parse_program
 from bindlog.errors import RuleError
 
 BUILTINS = {p.name for p in interface.BUILTINS} | {a.name for a in interface.AGGREGATES}
@@ -46,37 +47,41 @@ def test_negation_inside_recursion_is_rejected() -> None:
         parse_program("p(X) <= q(X) & ~r(X)\nr(X) <= p(X)\n")
 
 
-def test_only_the_constant_rule_text_is_ever_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_rules_compiled_from_binding_dl_reach_pydatalog(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No text is ever handed to pyDatalog; every rule it receives is compiled from the parsed
+    binding.dl: predicates of the program (or their access paths and plan guards) and
+    constants written in the program."""
     from pyDatalog import pyDatalog
 
-    loaded: list[str] = []
-    real_load = pyDatalog.load
+    from bindlog.engine.pydatalog_backend import Backend
 
-    def spy(code: str) -> None:
-        loaded.append(code)
-        real_load(code)
+    texts: list[str] = []
+    monkeypatch.setattr(pyDatalog, "load", lambda code: texts.append(code))
+    added: list[CompiledRule] = []
+    real_add = Backend.add_rules
 
-    monkeypatch.setattr(pyDatalog, "load", spy)
+    def spy(self: Backend, rules: list[CompiledRule]) -> None:
+        rules = list(rules)
+        added.extend(rules)
+        real_add(self, rules)
+
+    monkeypatch.setattr(Backend, "add_rules", spy)
     fixture = Path(__file__).resolve().parent / "explain" / "fixture"
     result = evaluate(load([str(fixture)]).snapshot)
     assert result.resolutions
-    # Loaded: the constant facts of binding.dl, then rules compiled from its parsed text. Every
-    # statement must be one of those: the program's facts, or a rule whose head and body
-    # predicates are the program's own (or their compiled access paths and plan guards) and
-    # whose constants all appear in binding.dl.
+    assert texts == []
     program = bundled_program()
     constants = {
-        repr(a)
+        a
         for atom in (*program.facts, *(x for r in program.rules for x in (r.head, *r.body)))
         for a in atom.args
-        if isinstance(a, str)
+        if not isinstance(a, Var)
     }
     names = program.derived | {a.predicate for r in program.rules for a in r.body}
-    names |= {f.predicate for f in program.facts}
-    assert loaded
-    for chunk in loaded:
-        for line in chunk.splitlines():
-            for pred in re.findall(r"([a-z_][a-z0-9_]*)\(", line):
-                assert pred.split("__")[0] in names, line
-            for const in re.findall(r"'[^']*'", line):
-                assert const in constants, line
+    assert added
+    for rule in added:
+        for lit in (rule.head, *rule.body):
+            assert lit.name.split("__")[0] in names, rule
+            assert all(isinstance(a, Var) or a in constants for a in lit.args), rule

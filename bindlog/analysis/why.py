@@ -13,7 +13,6 @@ from functools import cached_property
 from bindlog.analysis.describe import RELATIVE, Described, Describer
 from bindlog.changes import key_of
 from bindlog.engine.evaluate import PolicyResolution, Result
-from bindlog.engine.program import bundled_program
 from bindlog.engine.provenance import Fact, Proof, Prover, Refutation
 from bindlog.errors import BindlogError
 from bindlog.model import Modulation, WorkloadObject
@@ -92,8 +91,9 @@ class Explainer:
         self.result = result
         self.snapshot = result.snapshot
         self.encoding = result.encoding
+        # The rules of the model that decided (an edited program explains itself).
         self.prover = Prover(
-            bundled_program(), result.backend, result.encoding, max_depth, max_nodes
+            result.kb.program, result.backend, result.encoding, max_depth, max_nodes
         )
         self.describer = Describer(result.encoding)
 

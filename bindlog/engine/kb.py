@@ -14,7 +14,7 @@ from typing import Any
 
 from bindlog.engine.facts import Facts, Row
 from bindlog.engine.interface import AGGREGATES, Aggregate
-from bindlog.engine.planner import Compiler, PlannedRule, adornment, atom_text
+from bindlog.engine.planner import Compiler, PlannedRule, adornment
 from bindlog.engine.program import Atom, Program, Var
 from bindlog.engine.pydatalog_backend import Backend, Value
 
@@ -22,9 +22,12 @@ from bindlog.engine.pydatalog_backend import Backend, Value
 PLANNED = {"class_admitted": "J"}
 
 
-def _facts_text(program: Program) -> str:
-    # Constant facts written in binding.dl (the never-downsync list): program text, not data.
-    return "\n".join(f"+ {atom_text(f)}" for f in program.facts)
+def _program_facts(program: Program) -> dict[str, list[Row]]:
+    """The constant facts written in binding.dl (the never-downsync list)."""
+    out: dict[str, list[Row]] = defaultdict(list)
+    for atom in program.facts:
+        out[atom.predicate].append(tuple(a for a in atom.args if isinstance(a, str | int)))
+    return out
 
 
 class KnowledgeBase:
@@ -32,11 +35,12 @@ class KnowledgeBase:
 
     def __init__(self, program: Program, forced_plan: int | None = None) -> None:
         self.program = program
-        self.backend = Backend(_facts_text(program))
+        self.backend = Backend()
         self.compiler = Compiler(program, dict(PLANNED))
         self.forced_plan = forced_plan  # tests: every key takes this plan (when it exists)
         self.plan_of: dict[tuple[str, str, int, Value], str] = {}  # (pred, ad, rule, key) -> guard
         self.generation = 0  # bumped on every change of facts
+        self.assert_facts(_program_facts(program))
 
     # --- facts -----------------------------------------------------------------------------
 
@@ -59,15 +63,15 @@ class KnowledgeBase:
     def query(self, predicate: str, args: Sequence[Value | None]) -> list[tuple[Any, ...]]:
         """Every row of `predicate` matching `args` (None: unbound), through its access path."""
         ad = adornment(args)
-        text = self.compiler.compile(predicate, ad)
-        if text:
-            self.backend.load_rules("\n".join(text))
+        rules = self.compiler.compile(predicate, ad)
+        if rules:
+            self.backend.add_rules(rules)
         return self.backend.query(self.compiler.name(predicate, ad), args)
 
     def ensure_compiled(self, predicate: str, args: Sequence[Value | None]) -> None:
-        text = self.compiler.compile(predicate, adornment(args))
-        if text:
-            self.backend.load_rules("\n".join(text))
+        rules = self.compiler.compile(predicate, adornment(args))
+        if rules:
+            self.backend.add_rules(rules)
 
     # --- plans -----------------------------------------------------------------------------
 

@@ -7,6 +7,8 @@ sets), a copy of each rule whose body is ordered for that pattern, calling adorn
 derived predicates it uses. Nothing here looks at data: the generated text comes from the parsed
 rules alone (names and constants written in binding.dl), never from input.
 
+The compiled rules are handed to pyDatalog as clause objects (never as text to parse).
+
 One predicate may need a different order for different keys of the same pattern (a clause that
 lists two namespaces is best enumerated by namespace, one with a selective objectSelector by
 labels). For such *planned* predicates the compiler emits one variant per useful order, each
@@ -93,6 +95,27 @@ def atom_text(atom: Atom, name: str | None = None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Literal:
+    """A literal of a compiled rule: the (possibly adorned) predicate name and its terms."""
+
+    name: str
+    args: tuple[Var | str | int, ...]
+    negated: bool = False
+
+    def __str__(self) -> str:
+        return atom_text(Atom(self.name, self.args, self.negated))
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    head: Literal
+    body: tuple[Literal, ...]
+
+    def __str__(self) -> str:
+        return f"{self.head} <= {' & '.join(str(b) for b in self.body)}"
+
+
+@dataclass(frozen=True, slots=True)
 class PlannedRule:
     """A planned predicate's rule compiled as alternatives: plan k is `orders[k]`."""
 
@@ -116,10 +139,10 @@ class Compiler:
             return predicate
         return f"{predicate}__{adorn}"
 
-    def compile(self, predicate: str, adorn: Adornment) -> list[str]:
-        """Rule text for `predicate` called with `adorn`, and for everything it calls that is
-        not compiled yet; empty when all of it is loaded already."""
-        out: list[str] = []
+    def compile(self, predicate: str, adorn: Adornment) -> list[CompiledRule]:
+        """Rules for `predicate` called with `adorn`, and for everything it calls that is not
+        compiled yet; empty when all of it is loaded already."""
+        out: list[CompiledRule] = []
         todo = [(predicate, adorn)]
         while todo:
             pred, ad = todo.pop()
@@ -130,7 +153,9 @@ class Compiler:
                 out.extend(self._rule(rule, ad, todo))
         return out
 
-    def _rule(self, rule: Rule, ad: Adornment, todo: list[tuple[str, Adornment]]) -> list[str]:
+    def _rule(
+        self, rule: Rule, ad: Adornment, todo: list[tuple[str, Adornment]]
+    ) -> list[CompiledRule]:
         head = rule.head
         bound = {
             a.name
@@ -154,27 +179,26 @@ class Compiler:
                 PlannedRule(rule, ad, key, tuple(orders))
             )
             index = len(self.plans[(head.predicate, ad)]) - 1
-            texts = []
+            compiled = []
             for k, order in enumerate(orders):
-                guard = f"{head_name}__plan{index}_{k}({key})"
-                body = [guard, *self._calls(order, bound, todo)]
-                texts.append(f"{atom_text(head, head_name)} <= {' & '.join(body)}")
-            return texts
+                guard = Literal(f"{head_name}__plan{index}_{k}", (Var(key),))
+                body = (guard, *self._calls(order, bound, todo))
+                compiled.append(CompiledRule(Literal(head_name, head.args), body))
+            return compiled
         order = order_body(rule.body, bound, derived)
-        body = self._calls(order, bound, todo)
-        return [f"{atom_text(head, head_name)} <= {' & '.join(body)}"]
+        return [CompiledRule(Literal(head_name, head.args), self._calls(order, bound, todo))]
 
     def _calls(
         self, order: tuple[Atom, ...], bound: set[str], todo: list[tuple[str, Adornment]]
-    ) -> list[str]:
+    ) -> tuple[Literal, ...]:
         known = set(bound)
-        texts = []
+        out = []
         for atom in order:
             ad = "".join(
                 "b" if not isinstance(a, Var) or a.name in known else "f" for a in atom.args
             )
             if atom.predicate in self.program.derived:
                 todo.append((atom.predicate, ad))
-            texts.append(atom_text(atom, self.name(atom.predicate, ad)))
+            out.append(Literal(self.name(atom.predicate, ad), atom.args, atom.negated))
             known |= _vars(atom)
-        return texts
+        return tuple(out)
