@@ -41,7 +41,15 @@ from bindlog.engine.evaluate import (
     modulation,
     rules_text,
 )
-from bindlog.engine.facts import Encoding, Facts, NeedsRebuild, encode, merge_into, new_facts
+from bindlog.engine.facts import (
+    Encoding,
+    Facts,
+    NeedsRebuild,
+    Row,
+    encode,
+    merge_into,
+    new_facts,
+)
 from bindlog.engine.interface import AGGREGATES, SELECTED, check_interface
 from bindlog.engine.kb import KnowledgeBase
 from bindlog.engine.program import Program, parse_program
@@ -106,6 +114,9 @@ class Model:
             self._objs: dict[int, dict[int, Mods]] = defaultdict(dict)
             for p, o, k, v in kb.query("policy_object", (None, None, None, None)):
                 self._objs[int(p)].setdefault(int(o), {}).setdefault(k, set()).add(v)
+            # Kept as facts for the rules above them (has_binding, the singleton rules).
+            self._kept: dict[int, tuple[set[Row], set[Row]]] = {}
+            self._keep(self._order)
             self._has_binding = {int(p) for (p,) in kb.query("has_binding", (None,))}
         self._wec_policies: dict[int, set[int]] = defaultdict(set)
         for p, cs in self._dests.items():
@@ -117,6 +128,31 @@ class Model:
                 self._object_policies[o].add(p)
         self._resolutions: dict[int, PolicyResolution] = {}
         self._derive_singleton()
+
+    def _rows_of(self, p: int) -> tuple[set[Row], set[Row]]:
+        wecs: set[Row] = {(p, c) for c in self._dests.get(p, ())}
+        objs: set[Row] = {
+            (p, o, k, v)
+            for o, mods in self._objs.get(p, {}).items()
+            for k, values in mods.items()
+            for v in values
+        }
+        return wecs, objs
+
+    def _keep(self, policies: Iterable[int]) -> None:
+        """Bring the kept rows (`selects_wec__m`, `policy_object__m`) of `policies` up to date."""
+        retract, add = new_facts(), new_facts()
+        for p in policies:
+            old_w, old_o = self._kept.pop(p, (set(), set()))
+            new_w, new_o = self._rows_of(p) if p in self._enc.policies else (set(), set())
+            retract["selects_wec__m"].extend(old_w - new_w)
+            retract["policy_object__m"].extend(old_o - new_o)
+            add["selects_wec__m"].extend(new_w - old_w)
+            add["policy_object__m"].extend(new_o - old_o)
+            if new_w or new_o:
+                self._kept[p] = (new_w, new_o)
+        self._kb.retract_facts(retract)
+        self._kb.assert_facts(add)
 
     def _derive_singleton(self) -> None:
         """The aggregate and the status relation it feeds; skipped when no clause asks."""
@@ -385,6 +421,7 @@ class Model:
                 self._objs[int(p)].setdefault(o, {}).setdefault(k, set()).add(v)
                 self._object_policies[o].add(int(p))
                 touched.add(int(p))
+        self._keep(touched)
         for p in touched - gone_p:
             if kb.query("has_binding", (p,)):
                 self._has_binding.add(p)

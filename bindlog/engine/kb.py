@@ -20,6 +20,8 @@ from bindlog.engine.pydatalog_backend import Backend, Value
 
 # Planned predicates: evaluated per key with an order chosen per key (see planner.py).
 PLANNED = {"class_admitted": "J"}
+# Derived once and kept as facts for the rules above them (the model keeps them current).
+MATERIALIZED = frozenset({"selects_wec", "policy_object"})
 
 
 def _program_facts(program: Program) -> dict[str, list[Row]]:
@@ -36,7 +38,7 @@ class KnowledgeBase:
     def __init__(self, program: Program, forced_plan: int | None = None) -> None:
         self.program = program
         self.backend = Backend()
-        self.compiler = Compiler(program, dict(PLANNED))
+        self.compiler = Compiler(program, dict(PLANNED), MATERIALIZED & program.derived)
         self.forced_plan = forced_plan  # tests: every key takes this plan (when it exists)
         self.plan_of: dict[tuple[str, str, int, Value], str] = {}  # (pred, ad, rule, key) -> guard
         self.generation = 0  # bumped on every change of facts
@@ -108,12 +110,13 @@ class KnowledgeBase:
     def _pick(self, planned: PlannedRule, key: Value, estimator: _Estimator) -> int:
         if self.forced_plan is not None:
             return min(self.forced_plan, len(planned.orders) - 1)
-        best, best_cost = 0, float("inf")
+        best: int | None = None
+        best_cost = float("inf")
         for k, order in enumerate(planned.orders):
             cost = estimator.cost(order, {planned.key: key}, best_cost)
-            if cost < best_cost:
+            if best is None or cost < best_cost:
                 best, best_cost = k, cost
-        return best
+        return best or 0
 
     # --- aggregates ------------------------------------------------------------------------
 
@@ -135,12 +138,15 @@ AGGREGATE = {a.name: a for a in AGGREGATES}
 
 
 class _Estimator:
-    """Costs of plan orders: rows met while evaluating the first literals of the order."""
+    """Costs of plan orders, in rows: the driver's answers (asked of the knowledge base with the
+    key's values bound), each weighted by how many rows of the next literal it meets (counted
+    from that input relation). Orders whose driver binds nothing (a scan) are kept only when
+    nothing else is possible. Answers and counts are memoised for one planning round."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.memo: dict[tuple[str, tuple[Value | None, ...]], list[tuple[Any, ...]]] = {}
-        self.costs: dict[tuple[object, ...], float] = {}
+        self.counts: dict[tuple[str, tuple[int, ...]], Counter[tuple[Any, ...]]] = {}
 
     def rows(self, atom: Atom, env: dict[str, Value]) -> list[tuple[Any, ...]]:
         args = tuple((env.get(a.name) if isinstance(a, Var) else a) for a in atom.args)
@@ -150,49 +156,47 @@ class _Estimator:
             found = self.memo[key] = self.kb.query(atom.predicate, args)
         return found
 
+    def count(self, atom: Atom, env: dict[str, Value]) -> int:
+        """Rows of the input relation `atom` matching what `env` binds."""
+        positions = tuple(
+            i for i, a in enumerate(atom.args) if not isinstance(a, Var) or a.name in env
+        )
+        counter = self.counts.get((atom.predicate, positions))
+        if counter is None:
+            every = self.kb.query(atom.predicate, (None,) * len(atom.args))
+            counter = Counter(tuple(row[i] for i in positions) for row in every)
+            self.counts[(atom.predicate, positions)] = counter
+        values = tuple(
+            (env[a.name] if isinstance(a, Var) else a)
+            for i, a in enumerate(atom.args)
+            if i in positions
+        )
+        return counter.get(values, 0)
+
     def cost(self, order: tuple[Atom, ...], env: dict[str, Value], limit: float) -> float:
-        """Rows produced by the order's first three literals (the key's own lookup, the driver
-        and its fan-out); stops counting past `limit`, the best cost found so far. Keys whose
-        first lookup gives the same values (clauses sharing their tests) share the estimate."""
-        if not order:
+        if len(order) < 2:
             return 0.0
-        first, rest = order[0], order[1:3]
-        used = {a.name for atom in rest for a in atom.args if isinstance(a, Var)}
+        first, driver = order[0], order[1]
+        after = order[2] if len(order) > 2 else None
+        derived = self.kb.program.derived
         total = 0.0
-        for e in self._extend(first, env):
-            memo_key = (order, tuple(sorted((k, v) for k, v in e.items() if k in used)))
-            cost = self.costs.get(memo_key)
-            if cost is None:
-                cost = self._count(rest, e, limit)
-                if cost < limit:
-                    self.costs[memo_key] = cost
-            total += 1 + cost
-            if total >= limit:
-                return total
+        for row in self.rows(first, env):
+            e = _bind(first, row, env)
+            if not any(not isinstance(a, Var) or a.name in e for a in driver.args):
+                return float("inf")  # a scan: chosen only when it is the only order
+            for drow in self.rows(driver, e):
+                if after is not None and not after.negated and after.predicate not in derived:
+                    total += self.count(after, _bind(driver, drow, e))
+                else:
+                    total += 1
+                if total >= limit:
+                    return total
         return total
 
-    def _extend(self, atom: Atom, env: dict[str, Value]) -> list[dict[str, Value]]:
-        out = []
-        for row in self.rows(atom, env):
-            extended = dict(env)
-            for a, v in zip(atom.args, row, strict=True):
-                if isinstance(a, Var):
-                    extended[a.name] = v
-            out.append(extended)
-        return out
 
-    def _count(self, atoms: tuple[Atom, ...], env: dict[str, Value], limit: float) -> float:
-        envs = [env]
-        total = 0
-        for atom in atoms:
-            if atom.negated:
-                continue
-            nxt: list[dict[str, Value]] = []
-            for e in envs:
-                for extended in self._extend(atom, e):
-                    nxt.append(extended)
-                    total += 1
-                    if total >= limit:
-                        return float(total)
-            envs = nxt
-        return float(total)
+def _bind(atom: Atom, row: tuple[Any, ...], env: dict[str, Value]) -> dict[str, Value]:
+    out = dict(env)
+    for a, v in zip(atom.args, row, strict=True):
+        if isinstance(a, Var):
+            out[a.name] = v
+    return out

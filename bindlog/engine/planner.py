@@ -47,11 +47,11 @@ def order_body(
 ) -> tuple[Atom, ...]:
     """The body ordered for evaluation with `bound` variables known (greedy, sideways passing).
 
-    Negated literals go as soon as all their variables are bound (pyDatalog needs that). Among
-    positive literals the next is the one with a bound argument, preferring input predicates
-    (an index lookup) over derived ones, then the larger fraction of bound arguments, then the
-    written order. `first`, when given, is placed as soon as it is the next literal that is not
-    a pure check of what is already bound.
+    Negated literals go as soon as all their variables are bound (pyDatalog needs that), and
+    fully bound literals (checks) as soon as they are. Among the other positive literals the
+    next is the first, in written order, with a bound argument, or else the first written.
+    `first`, when given, is placed as soon as it is the next literal that is not a pure check
+    of what is already bound.
     """
     remaining = list(body)
     known = set(bound)
@@ -79,14 +79,10 @@ def order_body(
 
 def _score(
     atom: Atom, known: set[str], derived: frozenset[str], body: tuple[Atom, ...]
-) -> tuple[int, int, float, int]:
-    n = _bound_count(atom, known)
-    return (
-        1 if n else 0,
-        1 if atom.predicate not in derived else 0,
-        n / max(1, len(atom.args)),
-        -body.index(atom),
-    )
+) -> tuple[int, int]:
+    # Sideways information passing: a literal that shares a bound argument first, otherwise the
+    # written order, which is the author's (the engine never invents a better one from data).
+    return (1 if _bound_count(atom, known) else 0, -body.index(atom))
 
 
 def atom_text(atom: Atom, name: str | None = None) -> str:
@@ -131,6 +127,9 @@ class Compiler:
 
     program: Program
     planned: dict[str, str]  # predicate -> key variable (chosen per key)
+    # Predicates the engine derives first and keeps as facts (`<name>__m`): rules that use them
+    # read the kept rows instead of deriving them again (bottom-up, stratum by stratum).
+    materialized: frozenset[str] = frozenset()
     compiled: set[tuple[str, Adornment]] = field(default_factory=set)
     plans: dict[tuple[str, Adornment], list[PlannedRule]] = field(default_factory=dict)
 
@@ -138,6 +137,12 @@ class Compiler:
         if predicate not in self.program.derived:
             return predicate
         return f"{predicate}__{adorn}"
+
+    def call_name(self, predicate: str, adorn: Adornment) -> str:
+        """The name a rule body calls `predicate` by: its kept rows when materialized."""
+        if predicate in self.materialized:
+            return f"{predicate}__m"
+        return self.name(predicate, adorn)
 
     def compile(self, predicate: str, adorn: Adornment) -> list[CompiledRule]:
         """Rules for `predicate` called with `adorn`, and for everything it calls that is not
@@ -197,8 +202,8 @@ class Compiler:
             ad = "".join(
                 "b" if not isinstance(a, Var) or a.name in known else "f" for a in atom.args
             )
-            if atom.predicate in self.program.derived:
+            if atom.predicate in self.program.derived and atom.predicate not in self.materialized:
                 todo.append((atom.predicate, ad))
-            out.append(Literal(self.name(atom.predicate, ad), atom.args, atom.negated))
+            out.append(Literal(self.call_name(atom.predicate, ad), atom.args, atom.negated))
             known |= _vars(atom)
         return tuple(out)
