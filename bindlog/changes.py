@@ -9,7 +9,7 @@ sets incrementally and is tested against this function.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -117,50 +117,43 @@ def _relabel(labels: tuple[tuple[str, str], ...], change: SetLabels) -> tuple[tu
     return tuple(sorted(out.items()))
 
 
-class _Editable:
-    """A snapshot as ordered dicts keyed by identity, so edits keep every other entity's place."""
+Lookup = Callable[[Key], "Entity | None"]
 
-    def __init__(self, snapshot: Snapshot) -> None:
-        self.snapshot = snapshot
-        self.tables: dict[KeyKind, dict[Key, Entity]] = {
-            "wec": {key_of(c): c for c in snapshot.clusters},
-            "namespace": {key_of(n): n for n in snapshot.namespaces},
-            "object": {key_of(o): o for o in snapshot.objects},
-            "bindingpolicy": {key_of(p): p for p in snapshot.policies},
-        }
+
+class _Overlay:
+    """Changes over a base that is never copied: the entities touched, by identity, with their
+    new value (None: deleted)."""
+
+    def __init__(self, lookup: Lookup) -> None:
+        self._lookup = lookup
+        self.changed: dict[Key, Entity | None] = {}
 
     def get(self, key: Key) -> Entity | None:
-        return self.tables[key.kind].get(key)
+        if key in self.changed:
+            return self.changed[key]
+        return self._lookup(key)
 
     def put(self, entity: Entity) -> None:
-        self.tables[key_of(entity).kind][key_of(entity)] = entity
+        self.changed[key_of(entity)] = entity
 
     def delete(self, key: Key) -> None:
-        del self.tables[key.kind][key]
-
-    def result(self) -> Snapshot:
-        t = self.tables
-        return Snapshot(
-            clusters=tuple(t["wec"].values()),  # type: ignore[arg-type]
-            namespaces=tuple(t["namespace"].values()),  # type: ignore[arg-type]
-            objects=tuple(t["object"].values()),  # type: ignore[arg-type]
-            policies=tuple(t["bindingpolicy"].values()),  # type: ignore[arg-type]
-            bindings=self.snapshot.bindings,
-        )
+        self.changed[key] = None
 
 
-def _apply_one(ed: _Editable, change: Change) -> None:
+def _apply_one(ed: _Overlay, change: Change) -> None:
     if isinstance(change, Put):
         entity = change.entity
         ed.put(entity)
         # A Namespace is both a workload object and the holder of namespace labels: keep the
         # two views equal, as the adapters build them.
+        ref = getattr(entity, "ref", None)
         if (
             isinstance(entity, WorkloadObject)
-            and entity.ref.group == ""
-            and (entity.ref.resource == "namespaces")
+            and ref is not None
+            and ref.group == ""
+            and (ref.resource == "namespaces")
         ):
-            ed.put(Namespace(entity.ref.name, entity.labels, entity.source))
+            ed.put(Namespace(ref.name, entity.labels, entity.source))
         return
     target = change.target
     existing = ed.get(target)
@@ -187,17 +180,55 @@ def _apply_one(ed: _Editable, change: Change) -> None:
                 labels[NAMESPACE_NAME_LABEL] = target.name
                 ed.put(replace(found, labels=tuple(sorted(labels.items()))))
         return
-    assert not isinstance(existing, BindingPolicy)
     ed.put(replace(existing, labels=_relabel(existing.labels, change)))
+
+
+def resolve_changes(
+    changes: ChangeSet | Iterable[Change], lookup: Lookup
+) -> dict[Key, Entity | None]:
+    """The net effect of `changes` on a base seen through `lookup`: each touched identity with
+    its final entity, or None when it ends deleted. Raises ChangeError on a missing target."""
+    items: Sequence[Change] = changes.changes if isinstance(changes, ChangeSet) else tuple(changes)
+    ed = _Overlay(lookup)
+    for change in items:
+        _apply_one(ed, change)
+    return ed.changed
+
+
+def _tables(snapshot: Snapshot) -> dict[KeyKind, dict[Key, Entity]]:
+    return {
+        "wec": {key_of(c): c for c in snapshot.clusters},
+        "namespace": {key_of(n): n for n in snapshot.namespaces},
+        "object": {key_of(o): o for o in snapshot.objects},
+        "bindingpolicy": {key_of(p): p for p in snapshot.policies},
+    }
+
+
+def apply_overlay(snapshot: Snapshot, changed: dict[Key, Entity | None]) -> Snapshot:
+    """`snapshot` with the entities of `changed` replaced, added (at the end) or removed."""
+    tables = _tables(snapshot)
+    for key, entity in changed.items():
+        if entity is None:
+            tables[key.kind].pop(key, None)
+        else:
+            tables[key.kind][key] = entity
+    return Snapshot(
+        clusters=tuple(tables["wec"].values()),  # type: ignore[arg-type]
+        namespaces=tuple(tables["namespace"].values()),  # type: ignore[arg-type]
+        objects=tuple(tables["object"].values()),  # type: ignore[arg-type]
+        policies=tuple(tables["bindingpolicy"].values()),  # type: ignore[arg-type]
+        bindings=snapshot.bindings,
+    )
 
 
 def apply_to_snapshot(snapshot: Snapshot, changes: ChangeSet | Iterable[Change]) -> Snapshot:
     """The snapshot after `changes`, applied in order; raises ChangeError on a missing target."""
-    items: Sequence[Change] = changes.changes if isinstance(changes, ChangeSet) else tuple(changes)
-    ed = _Editable(snapshot)
-    for change in items:
-        _apply_one(ed, change)
-    return ed.result()
+    tables = _tables(snapshot)
+
+    def lookup(key: Key) -> Entity | None:
+        return tables[key.kind].get(key)
+
+    return apply_overlay(snapshot, resolve_changes(changes, lookup))
 
 
 __all__ = [
@@ -210,7 +241,9 @@ __all__ = [
     "Key",
     "Put",
     "SetLabels",
+    "apply_overlay",
     "apply_to_snapshot",
     "key_of",
     "namespace_object_key",
+    "resolve_changes",
 ]

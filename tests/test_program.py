@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 
 from bindlog.adapters import load
-from bindlog.engine.evaluate import evaluate, rules_text
+from bindlog.engine import interface
+from bindlog.engine.evaluate import evaluate
 from bindlog.engine.facts import encode
-from bindlog.engine.program import bundled_program, parse_program
+from bindlog.engine.planner import CompiledRule
+from bindlog.engine.program import Var, bundled_program, parse_program
 from bindlog.errors import RuleError
 
-BUILTINS = {"wec_selector_matches", "object_selector_matches", "namespace_selector_matches"}
+BUILTINS = {p.name for p in interface.BUILTINS} | {a.name for a in interface.AGGREGATES}
 
 
 def test_every_rule_says_which_kubestellar_behaviour_it_encodes() -> None:
@@ -27,7 +29,7 @@ def test_every_rule_says_which_kubestellar_behaviour_it_encodes() -> None:
 def test_every_body_predicate_is_derived_input_or_builtin() -> None:
     program = bundled_program()
     fixture = Path(__file__).resolve().parent / "explain" / "fixture"
-    inputs = set(encode(load([str(fixture)]).snapshot).facts)
+    inputs = set(encode(load([str(fixture)]).snapshot)[1])
     catalogue = resources.files("bindlog.rules").joinpath("README.md").read_text()
     documented = set(re.findall(r"`([a-z_]+)\(", catalogue))
     for rule in program.rules:
@@ -45,18 +47,41 @@ def test_negation_inside_recursion_is_rejected() -> None:
         parse_program("p(X) <= q(X) & ~r(X)\nr(X) <= p(X)\n")
 
 
-def test_only_the_constant_rule_text_is_ever_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_rules_compiled_from_binding_dl_reach_pydatalog(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No text is ever handed to pyDatalog; every rule it receives is compiled from the parsed
+    binding.dl: predicates of the program (or their access paths and plan guards) and
+    constants written in the program."""
     from pyDatalog import pyDatalog
 
-    loaded: list[str] = []
-    real_load = pyDatalog.load
+    from bindlog.engine.pydatalog_backend import Backend
 
-    def spy(code: str) -> None:
-        loaded.append(code)
-        real_load(code)
+    texts: list[str] = []
+    monkeypatch.setattr(pyDatalog, "load", lambda code: texts.append(code))
+    added: list[CompiledRule] = []
+    real_add = Backend.add_rules
 
-    monkeypatch.setattr(pyDatalog, "load", spy)
+    def spy(self: Backend, rules: list[CompiledRule]) -> None:
+        rules = list(rules)
+        added.extend(rules)
+        real_add(self, rules)
+
+    monkeypatch.setattr(Backend, "add_rules", spy)
     fixture = Path(__file__).resolve().parent / "explain" / "fixture"
     result = evaluate(load([str(fixture)]).snapshot)
     assert result.resolutions
-    assert loaded == [rules_text()]
+    assert texts == []
+    program = bundled_program()
+    constants = {
+        a
+        for atom in (*program.facts, *(x for r in program.rules for x in (r.head, *r.body)))
+        for a in atom.args
+        if not isinstance(a, Var)
+    }
+    names = program.derived | {a.predicate for r in program.rules for a in r.body}
+    assert added
+    for rule in added:
+        for lit in (rule.head, *rule.body):
+            assert lit.name.split("__")[0] in names, rule
+            assert all(isinstance(a, Var) or a in constants for a in lit.args), rule

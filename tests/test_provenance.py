@@ -14,6 +14,7 @@ from reference import selector_matches
 from test_properties import BASE_SETTINGS, snapshots
 
 from bindlog.engine.evaluate import Result, evaluate
+from bindlog.engine.interface import BUILTINS, INPUTS
 from bindlog.engine.program import bundled_program
 from bindlog.engine.provenance import Fact, Proof, ProofKind, Prover, Refutation
 from bindlog.model import Snapshot
@@ -22,11 +23,15 @@ Value = str | int | None
 
 
 def _edb_rows(result: Result, predicate: str) -> set[tuple[Value, ...]]:
-    rows: set[tuple[Value, ...]] = {tuple(r) for r in result.encoding.facts.get(predicate, ())}
-    for atom in bundled_program().facts:
-        if atom.predicate == predicate:
-            rows.add(tuple(a for a in atom.args if isinstance(a, str | int)))
-    return rows
+    arity = _ARITY.get(predicate)
+    if arity is None:
+        return set()
+    return {tuple(r) for r in result.kb.query(predicate, (None,) * arity)}
+
+
+_ARITY = {p.name: p.arity for p in (*INPUTS, *BUILTINS)} | {
+    a.predicate: len(a.args) for a in bundled_program().facts
+}
 
 
 def _matches(pattern: tuple[Value, ...], row: tuple[Value, ...]) -> bool:
@@ -40,12 +45,16 @@ def _builtin_true(result: Result, fact: Fact) -> bool:
     assert s is not None
     assert subject is not None
     if fact.predicate == "wec_selector_matches":
-        return selector_matches(enc.wec_selectors[int(s)], dict(snap.clusters[int(subject)].labels))
+        wecs = [c for c, wc in enc.wec_classes.items() if wc == subject]
+        assert wecs
+        return all(
+            selector_matches(enc.wec_selectors[int(s)], dict(enc.wecs[c].labels)) for c in wecs
+        )
     if fact.predicate == "object_selector_matches":
-        members = [o for o, _, oc in enc.facts["workload"] if oc == subject]
+        members = [int(str(o)) for o, _, oc in _edb_rows(result, "workload") if oc == subject]
         assert members
         return all(
-            selector_matches(enc.object_selectors[int(s)], dict(snap.objects[int(o)].labels))
+            selector_matches(enc.object_selectors[int(s)], dict(enc.objects[o].labels))
             for o in members
         )
     members_ns = [n for n in snap.namespaces if enc.namespace_classes[n.name] == subject]
@@ -63,14 +72,12 @@ def _check_proof(result: Result, proof: Proof) -> None:
     elif proof.kind is ProofKind.BUILTIN:
         assert _builtin_true(result, fact), fact
     elif proof.kind is ProofKind.ABSENT:
-        assert not result.backend.query(fact.predicate, list(fact.args)), fact
+        assert not result.kb.query(fact.predicate, list(fact.args)), fact
     else:
         assert proof.rule is not None
         assert not proof.partial
-        assert result.backend.query(fact.predicate, list(fact.args)) or fact.predicate in {
-            "selects_wec",
-            "binds",
-        }
+        # Every derived fact of a proof is one pyDatalog derives too (no exemption).
+        assert result.kb.query(fact.predicate, list(fact.args)), fact
         assert len(proof.premises) == len(proof.rule.body)
         for premise in proof.premises:
             _check_proof(result, premise)
@@ -83,9 +90,7 @@ def _really_false(result: Result, fact: Fact, derived: frozenset[str]) -> bool:
         return all(a is not None for a in fact.args[:2]) and not _builtin_true(result, fact)
     if fact.predicate not in derived:
         return not any(_matches(fact.args, r) for r in _edb_rows(result, fact.predicate))
-    if fact.predicate in {"selects_wec", "binds"}:
-        return True  # checked through their premises below
-    return not result.backend.query(fact.predicate, list(fact.args))
+    return not result.kb.query(fact.predicate, list(fact.args))
 
 
 def _check_refutation(result: Result, ref: Refutation, derived: frozenset[str]) -> None:
@@ -97,9 +102,7 @@ def _check_refutation(result: Result, ref: Refutation, derived: frozenset[str]) 
                 assert any(
                     _matches(failure.failed_fact.args, r)
                     for r in _edb_rows(result, failure.failed_fact.predicate)
-                ) or result.backend.query(
-                    failure.failed_fact.predicate, list(failure.failed_fact.args)
-                )
+                ) or result.kb.query(failure.failed_fact.predicate, list(failure.failed_fact.args))
             else:
                 assert _really_false(result, failure.failed_fact, derived), failure.failed_fact
             for held in failure.held:
@@ -115,9 +118,10 @@ def test_proofs_and_refutations_rest_on_true_facts(snapshot: Snapshot) -> None:
     result = evaluate(snapshot)
     prover = Prover(bundled_program(), result.backend, result.encoding)
     derived = bundled_program().derived
-    for p, res in enumerate(result.resolutions):
-        for o, obj in enumerate(snapshot.objects):
-            for c, cluster in enumerate(snapshot.clusters):
+    enc = result.encoding
+    for p, res in result.items():
+        for o, obj in enc.objects.items():
+            for c, cluster in enc.wecs.items():
                 goal = Fact("binds", (c, o, p))
                 bound = obj in res.objects and cluster.name in res.destinations
                 if bound:

@@ -27,12 +27,11 @@ class Described:
 class Describer:
     def __init__(self, encoding: Encoding) -> None:
         self.enc = encoding
-        self.snapshot = encoding.snapshot
 
     # --- names ------------------------------------------------------------------------------
 
     def policy(self, p: Value) -> str:
-        return f"BindingPolicy/{self.snapshot.policies[int(p or 0)].name}" if p is not None else "?"
+        return f"BindingPolicy/{self.enc.policies[int(p)].name}" if p is not None else "?"
 
     def clause(self, j: Value) -> str:
         if j is None:
@@ -41,10 +40,10 @@ class Describer:
         return f"{self.policy(p)} spec.downsync[{c}]"
 
     def obj(self, o: Value) -> str:
-        return str(self.snapshot.objects[int(o or 0)].ref) if o is not None else "the object"
+        return str(self.enc.objects[int(o)].ref) if o is not None else "the object"
 
     def wec(self, c: Value) -> str:
-        return f"WEC {self.snapshot.clusters[int(c or 0)].name}" if c is not None else "a WEC"
+        return f"WEC {self.enc.wecs[int(c)].name}" if c is not None else "a WEC"
 
     def wec_selector(self, s: Value) -> str:
         return self.enc.wec_selectors[int(s or 0)].text if s is not None else "a selector"
@@ -77,7 +76,7 @@ class Describer:
         return handler(self, fact.args, ctx)
 
     def source_of_policy(self, p: Value) -> Source | None:
-        return self.snapshot.policies[int(p)].source if p is not None else None
+        return self.enc.policies[int(p)].source if p is not None else None
 
 
 def _q(value: Value) -> str:
@@ -110,7 +109,7 @@ def _policy_object(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) ->
     p, o, kind, value = a
     if kind == "selected":
         return Described(f"{d.policy(p)} selects {d.obj(o)}")
-    what = f"statusCollector {_q(value)}" if kind == "statusCollector" else str(kind)
+    what = f"statusCollector {_q(value)}" if kind == "statusCollectors" else str(kind)
     return Described(f"{d.policy(p)} sets {what} for {d.obj(o)}")
 
 
@@ -131,7 +130,7 @@ def _clause_mod(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> De
     j, kind, value = a
     if kind == "selected":
         return Described(f"{d.clause(j)} selects what it matches")
-    what = f"statusCollector {_q(value)}" if kind == "statusCollector" else str(kind)
+    what = f"statusCollector {_q(value)}" if kind == "statusCollectors" else str(kind)
     return Described(f"{d.clause(j)} sets {what}")
 
 
@@ -177,11 +176,6 @@ def _class_admitted(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -
     )
 
 
-@_on("clause_driver")
-def _driver(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
-    return Described(f"{d.clause(a[0])} is evaluated through its {a[1]} (a plan, not a test)")
-
-
 @_on("clause_tests")
 def _tests(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
     return Described(f"{d.clause(a[0])} has its object tests")
@@ -189,7 +183,7 @@ def _tests(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Describ
 
 @_on("workload")
 def _workload(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
-    obj = d.snapshot.objects[int(a[0] or 0)] if a[0] is not None else None
+    obj = d.enc.objects.get(int(a[0])) if a[0] is not None else None
     who = "the object" if ctx.get(RELATIVE) else d.obj(a[0])
     return Described(f"{who} is named {_q(a[1])}", obj.source if obj else None)
 
@@ -318,7 +312,7 @@ def _ns_labels(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Des
 
 @_on("namespace")
 def _namespace(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
-    ns = next((n for n in d.snapshot.namespaces if n.name == a[0]), None)
+    ns = d.enc.namespaces.get(str(a[0])) if a[0] is not None else None
     if ns is None:
         return Described(f"a Namespace object named {_q(a[0])} exists")
     labels = ", ".join(f"{k}={v}" for k, v in ns.labels)
@@ -402,8 +396,36 @@ def _sinv(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Describe
 
 @_on("wec_selector_matches")
 def _wsm(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
-    cluster = d.snapshot.clusters[int(a[1])] if a[1] is not None else None
+    c = ctx.get("C")
+    cluster = d.enc.wecs.get(int(c)) if c is not None else None
     return Described(
-        f"selector {d.wec_selector(a[0])} matches the labels of {d.wec(a[1])}",
+        f"selector {d.wec_selector(a[0])} matches the labels of {d.wec(c)}",
         cluster.source if cluster else None,
+    )
+
+
+@_on("wec")
+def _wec(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    cluster = d.enc.wecs.get(int(a[0])) if a[0] is not None else None
+    return Described(f"{d.wec(a[0])} is in the inventory", cluster.source if cluster else None)
+
+
+@_on("selects_wec_via")
+def _selects_wec_via(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(
+        f"{d.policy(a[0])} selects {d.wec(a[2])} through clusterSelectors entry "
+        f"{d.wec_selector(a[1])}"
+    )
+
+
+@_on("has_binding")
+def _has_binding(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(f"KubeStellar writes a Binding for {d.policy(a[0])}")
+
+
+@_on("singleton_problem")
+def _singleton_problem(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
+    return Described(
+        f"{d.policy(a[0])} reports that {d.obj(a[1])} does not have exactly one WEC for its "
+        "singleton status"
     )

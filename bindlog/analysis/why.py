@@ -12,11 +12,11 @@ from functools import cached_property
 
 from bindlog.adapters.namespaces import missing_namespaces
 from bindlog.analysis.describe import RELATIVE, Described, Describer
+from bindlog.changes import key_of
 from bindlog.engine.evaluate import PolicyResolution, Result
-from bindlog.engine.program import bundled_program
 from bindlog.engine.provenance import Fact, Proof, Prover, Refutation
 from bindlog.errors import BindlogError
-from bindlog.export.bindings import existing_binding_names, has_binding
+from bindlog.export.bindings import existing_binding_names
 from bindlog.model import Modulation, WorkloadObject
 
 Value = str | int | None
@@ -96,28 +96,29 @@ class Explainer:
     def __init__(self, result: Result, max_depth: int = 16, max_nodes: int = 400) -> None:
         self.result = result
         self.snapshot = result.snapshot
+        self.encoding = result.encoding
+        # The rules of the model that decided (an edited program explains itself).
         self.prover = Prover(
-            bundled_program(), result.backend, result.encoding, max_depth, max_nodes
+            result.kb.program, result.backend, result.encoding, max_depth, max_nodes
         )
         self.describer = Describer(result.encoding)
 
-    # --- lookups ----------------------------------------------------------------------------
+    # --- lookups: the model's ids, by identity ----------------------------------------------
 
     @cached_property
     def _missing_namespaces(self) -> dict[str, tuple[str, ...]]:
         return missing_namespaces(self.snapshot)
 
-    @cached_property
-    def _object_index(self) -> dict[WorkloadObject, int]:
-        return {o: i for i, o in enumerate(self.snapshot.objects)}
+    def _object_id(self, obj: WorkloadObject) -> int:
+        return self.encoding.object_ids[key_of(obj)]
 
     @cached_property
     def _policy_index(self) -> dict[str, int]:
-        return {p.name: i for i, p in enumerate(self.snapshot.policies)}
+        return self.encoding.policy_ids
 
     @cached_property
     def _wec_index(self) -> dict[str, int]:
-        return {c.name: i for i, c in enumerate(self.snapshot.clusters)}
+        return self.encoding.wec_ids
 
     def wec_id(self, name: str) -> int:
         if name not in self._wec_index:
@@ -130,12 +131,12 @@ class Explainer:
         return self._policy_index[name]
 
     def _resolution(self, p: int) -> PolicyResolution:
-        return self.result.resolutions[p]
+        return self.result.resolution(p)
 
     # --- objects ----------------------------------------------------------------------------
 
     def explain_object(self, obj: WorkloadObject, wec: str | None = None) -> ObjectReport:
-        o = self._object_index[obj]
+        o = self._object_id(obj)
         report = ObjectReport(obj, wec=wec)
         ref = obj.ref
         report.never_downsynced = not self.prover.holds(Fact("watched", (ref.group, ref.resource)))
@@ -143,7 +144,7 @@ class Explainer:
             clause.namespace_selectors for p in self.snapshot.policies for clause in p.downsync
         )
         report.missing_namespace = ref.namespace in self._missing_namespaces
-        for p, res in enumerate(self.result.resolutions):
+        for p, res in self.result.items():
             mod = res.objects.get(obj)
             if mod is None:
                 continue
@@ -164,16 +165,16 @@ class Explainer:
                 if proof is not None:
                     report.proofs.append(proof)
             return report
-        for p, policy in enumerate(self.snapshot.policies):
-            report.verdicts.append(self._verdict(p, o, c, policy.name))
+        for p, res in self.result.items():
+            report.verdicts.append(self._verdict(p, o, c, res.policy.name))
         return report
 
     def _matching_clauses(self, p: int, o: int) -> tuple[int, ...]:
-        clause_ids = self.result.encoding.clause_ids
+        enc = self.encoding
         return tuple(
-            c
-            for j, (pp, c) in enumerate(clause_ids)
-            if pp == p and self.prover.holds(Fact("clause_matches", (j, o)))
+            enc.clause_ids[j][1]
+            for j in enc.policy_clauses.get(p, ())
+            if self.prover.holds(Fact("clause_matches", (j, o)))
         )
 
     def _matching_cluster_selectors(self, p: int) -> dict[str, tuple[int, ...]]:
@@ -205,7 +206,12 @@ class Explainer:
 
     def _leaves(self, ref: Refutation, ctx: dict[str, Value]) -> list[Leaf]:
         if ref.builtin is not None:
-            return [Leaf(self._selector_place(ref.fact, ctx) + ref.builtin)]
+            text = ref.builtin
+            c = ctx.get("C")
+            if ref.fact.predicate == "wec_selector_matches" and c is not None:
+                # The builtin answers per label class; name the WEC the question is about.
+                text = self.encoding.explain_selector_failure(ref.fact, wec=int(c))
+            return [Leaf(self._selector_place(ref.fact, ctx) + text)]
         if not ref.attempts:
             return [self._leaf(self.describer.describe(ref.fact, ctx), holds=False)]
         per_attempt = [
@@ -246,9 +252,9 @@ class Explainer:
         p = ctx.get("P")
         if fact.predicate != "wec_selector_matches" or p is None or fact.args[0] is None:
             return ""
-        sel = self.result.encoding.wec_selectors[int(fact.args[0])]
+        sel = self.encoding.wec_selectors[int(fact.args[0])]
         indices = [
-            i for i, s in enumerate(self.snapshot.policies[int(p)].cluster_selectors) if s == sel
+            i for i, s in enumerate(self.encoding.policies[int(p)].cluster_selectors) if s == sel
         ]
         return "".join(f"spec.clusterSelectors[{i}]: " for i in indices[:1])
 
@@ -262,10 +268,10 @@ class Explainer:
 
     def explain_wec(self, name: str) -> WecReport:
         c = self.wec_id(name)
-        cluster = self.snapshot.clusters[c]
+        cluster = self.encoding.wecs[c]
         policies: dict[str, tuple[int, ...]] = {}
         objects: dict[str, list[str]] = {}
-        for p, res in enumerate(self.result.resolutions):
+        for p, res in self.result.items():
             if name not in res.destinations:
                 continue
             policies[res.policy.name] = self._matching_cluster_selectors(p).get(name, ())
@@ -276,7 +282,7 @@ class Explainer:
         p = self.policy_id(name)
         res = self._resolution(p)
         objects = [
-            (str(obj.ref), self._matching_clauses(p, self._object_index[obj]))
+            (str(obj.ref), self._matching_clauses(p, self._object_id(obj)))
             for obj in sorted(res.objects, key=lambda o: o.ref)
         ]
         existing = name in existing_binding_names(self.snapshot.bindings)
@@ -286,7 +292,7 @@ class Explainer:
             sorted(res.destinations),
             objects,
             res.invalid,
-            has_binding(res, {name} if existing else ()),
+            res.has_binding,
             existing,
             tested,
         )

@@ -1,21 +1,35 @@
-"""evaluate(snapshot) -> Result: load facts, run the rules, read the derived relations back."""
+"""The derived relations of a model as a plain value: per policy its WECs and objects.
+
+`Result` is what export, status and the graph read; it is built from the rows of binding.dl's
+output predicates (engine/interface.py) and holds no engine state of its own, except a handle
+that lets explanations ask further bound questions while the model still holds this state.
+"""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
-from bindlog.engine.facts import Encoding, encode
-from bindlog.engine.pydatalog_backend import Backend, no_gc
+from bindlog.engine.interface import MODULATIONS, SELECTED, ModulationKind
+from bindlog.errors import RuleError
 from bindlog.model import BindingPolicy, Modulation, ObjectRef, Snapshot, WorkloadObject
+
+if TYPE_CHECKING:
+    from bindlog.engine.facts import Encoding
+    from bindlog.engine.kb import KnowledgeBase
+    from bindlog.engine.pydatalog_backend import Backend
 
 RULES_FILE = "binding.dl"
 
-_FLAG_FIELDS = {
+# Binding field -> Modulation attribute, for every modulation the interface declares.
+_ATTRIBUTE = {
     "createOnly": "create_only",
+    "statusCollectors": "status_collectors",
     "wantSingletonReportedState": "want_singleton_reported_state",
     "wantMultiWECReportedState": "want_multi_wec_reported_state",
 }
@@ -27,14 +41,29 @@ def rules_text() -> str:
     return resources.files("bindlog.rules").joinpath(RULES_FILE).read_text(encoding="utf-8")
 
 
+def modulation(rows: Mapping[str, set[str]]) -> Modulation:
+    """A Modulation from policy_object's (K, V) rows for one (policy, object)."""
+    fields: dict[str, object] = {}
+    for kind, values in rows.items():
+        if kind == SELECTED:
+            continue
+        declared = MODULATIONS.get(kind)
+        attribute = _ATTRIBUTE.get(kind)
+        if declared is None or attribute is None:
+            raise RuleError(f"policy_object derives modulation {kind!r}, which a Binding lacks")
+        fields[attribute] = frozenset(values) if declared is ModulationKind.LIST else True
+    return Modulation(**fields)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True, slots=True)
 class PolicyResolution:
     """What one BindingPolicy selects: the factorised form of its part of `binds`."""
 
     policy: BindingPolicy
     destinations: frozenset[str]
-    objects: dict[WorkloadObject, Modulation]
+    objects: Mapping[WorkloadObject, Modulation]
     invalid: bool = False  # a clusterSelectors entry is invalid, so no destinations
+    has_binding: bool = True  # KubeStellar writes a Binding for it (has_binding/1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,62 +74,91 @@ class SingletonProblem:
     num_wecs: int
 
 
+class StaleResult(RuntimeError):
+    """The model has changed since this result was taken: ask the model for a new one."""
+
+
 @dataclass(slots=True)
 class Result:
-    """The derived relations of one snapshot, per policy, plus the live engine for queries."""
+    """The derived relations of one state of a model."""
 
-    snapshot: Snapshot
     resolutions: tuple[PolicyResolution, ...]
-    encoding: Encoding = field(repr=False)
-    backend: Backend = field(repr=False)
+    ids: tuple[int, ...]  # the policy id of each resolution, for bound questions
+    singleton: dict[int, list[SingletonProblem]]  # policy id -> problems (singleton_problem)
+    _snapshot: Snapshot | None = field(default=None, repr=False)
+    _snapshot_of: object = field(default=None, repr=False)  # callable building the snapshot
+    _kb: KnowledgeBase | None = field(default=None, repr=False)
+    _encoding: Encoding | None = field(default=None, repr=False)
+    _generation: int = field(default=-1, repr=False)
+
+    @property
+    def snapshot(self) -> Snapshot:
+        if self._snapshot is None:
+            assert callable(self._snapshot_of)
+            self._snapshot = self._snapshot_of()
+        return self._snapshot
+
+    def items(self) -> Iterator[tuple[int, PolicyResolution]]:
+        """(policy id, resolution) pairs, in the model's policy order."""
+        return zip(self.ids, self.resolutions, strict=True)
+
+    def resolution(self, p: int) -> PolicyResolution:
+        return self.resolutions[self.ids.index(p)]
+
+    # --- the live handle, for explanations -------------------------------------------------
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        if self._kb is None or self._kb.generation != self._generation:
+            raise StaleResult("the model changed since this result was derived")
+        return self._kb
+
+    @property
+    def encoding(self) -> Encoding:
+        self.kb  # noqa: B018 - raises when stale
+        assert self._encoding is not None
+        return self._encoding
+
+    @property
+    def backend(self) -> Backend:
+        return self.kb.backend
+
+    @property
+    def live(self) -> bool:
+        return self._kb is not None and self._kb.generation == self._generation
 
     def matching_clauses(self) -> dict[tuple[int, WorkloadObject], tuple[int, ...]]:
-        """(policy index, object) -> indices of that policy's clauses matching the object.
-
-        Read from the rules' clause_matches relation (one query over the whole relation).
-        """
-        with self.backend.session():
-            rows = self.backend.query("clause_matches", (None, None))
+        """(policy id, object) -> indices of that policy's clauses matching the object, read
+        from the rules' clause_matches relation."""
+        kb, enc = self.kb, self.encoding
+        with kb.backend.session():
+            rows = kb.query("clause_matches", (None, None))
         out: dict[tuple[int, WorkloadObject], list[int]] = defaultdict(list)
         for j, o in rows:
-            p, c = self.encoding.clause_ids[int(j)]
-            out[(p, self.snapshot.objects[int(o)])].append(c)
+            p, c = enc.clause_ids[int(j)]
+            out[(p, enc.objects[int(o)])].append(c)
         return {k: tuple(sorted(v)) for k, v in out.items()}
 
     def matching_cluster_selectors(self, p: int) -> dict[str, tuple[int, ...]]:
-        """WEC name -> indices of policy p's clusterSelectors that select it.
-
-        selects_wec(P, C) <= policy_wec_selector(P, S) & wec_selector_matches(S, C): the counted
-        selectors come from the rules, their matches from the selector builtin.
-        """
-        enc = self.encoding
-        with self.backend.session():
-            counted = {int(row[1]) for row in self.backend.query("policy_wec_selector", (p, None))}
+        """WEC name -> indices of policy p's clusterSelectors that select it (selects_wec_via)."""
+        kb, enc = self.kb, self.encoding
+        with kb.backend.session():
+            rows = kb.query("selects_wec_via", (p, None, None))
+        by_selector: dict[int, list[int]] = defaultdict(list)
+        for index, sel in enumerate(enc.policies[p].cluster_selectors):
+            by_selector[enc.wec_space.selectors.ids[sel]].append(index)
         out: dict[str, list[int]] = defaultdict(list)
-        for index, sel in enumerate(self.snapshot.policies[p].cluster_selectors):
-            sid = enc.wec_selectors.index(sel)
-            if sid in counted:
-                for c in enc.wec_matches[sid]:
-                    out[self.snapshot.clusters[c].name].append(index)
-        return {k: tuple(v) for k, v in out.items()}
+        for _, s, c in rows:
+            out[enc.wecs[int(c)].name].extend(by_selector[int(s)])
+        return {k: tuple(sorted(set(v))) for k, v in out.items()}
+
+    # --- status ------------------------------------------------------------------------------
 
     def singleton_problems(self) -> dict[str, list[SingletonProblem]]:
-        """Per policy name, the objects in its resolution whose singleton request is unmet.
-
-        For each object, singleton return is requested when some policy selects it with the
-        merged wantSingletonReportedState; the qualified WECs are the union of the destinations
-        of exactly those policies. A count other than 1 is reported in the status of every policy
-        whose resolution includes the object (bindingpolicy-resolver.go 357-404).
-        """
-        qualified: dict[WorkloadObject, set[str]] = {}
-        for res in self.resolutions:
-            for obj, mod in res.objects.items():
-                if mod.want_singleton_reported_state:
-                    qualified.setdefault(obj, set()).update(res.destinations)
-        bad = {obj: len(wecs) for obj, wecs in qualified.items() if len(wecs) != 1}
+        """Per policy name, the objects in its resolution whose singleton request is unmet."""
         out: dict[str, list[SingletonProblem]] = {}
-        for res in self.resolutions:
-            hits = [SingletonProblem(o, bad[o]) for o in res.objects if o in bad]
+        for p, res in self.items():
+            hits = self.singleton.get(p)
             if hits:
                 out[res.policy.name] = hits
         return out
@@ -132,52 +190,17 @@ def _object_id_json(obj: WorkloadObject) -> dict[str, object]:
 
 def evaluate(snapshot: Snapshot) -> Result:
     """Derive every policy's destinations and selected objects with their merged modulation."""
-    with no_gc():
-        return _evaluate(snapshot)
+    from bindlog.engine.incremental import Model
+
+    return Model(snapshot).result
 
 
-def _evaluate(snapshot: Snapshot) -> Result:
-    enc = encode(snapshot)
-    backend = Backend(rules_text())
-    with backend.session():
-        for pred, rows in enc.facts.items():
-            backend.assert_facts(pred, rows)
-        wec_selectors = backend.query("policy_wec_selector", (None, None))
-        invalid = {row[0] for row in backend.query("policy_invalid", (None,))}
-        policy_objects = backend.query("policy_object", (None, None, None, None))
-
-    policies = snapshot.policies
-    wecs: dict[int, set[str]] = defaultdict(set)
-    clusters = snapshot.clusters
-    for p, s in wec_selectors:
-        wecs[p].update(clusters[c].name for c in enc.wec_matches[s])
-
-    flags: dict[tuple[int, int], dict[str, object]] = defaultdict(dict)
-    collectors: dict[tuple[int, int], set[str]] = defaultdict(set)
-    for p, o, kind, value in policy_objects:
-        key = (p, o)
-        if kind == "statusCollector":
-            collectors[key].add(value)
-        elif kind != "selected":
-            flags[key][_FLAG_FIELDS[kind]] = True
-        else:
-            flags.setdefault(key, {})
-    per_policy: dict[int, dict[WorkloadObject, Modulation]] = defaultdict(dict)
-    objects = snapshot.objects
-    for (p, o), kw in flags.items():
-        mod = Modulation(status_collectors=frozenset(collectors.get((p, o), ())), **kw)  # type: ignore[arg-type]
-        per_policy[p][objects[o]] = mod
-
-    resolutions = tuple(
-        PolicyResolution(
-            policy=policy,
-            destinations=frozenset(wecs.get(p, ())),
-            objects=per_policy.get(p, {}),
-            invalid=p in invalid,
-        )
-        for p, policy in enumerate(policies)
-    )
-    return Result(snapshot, resolutions, enc, backend)
-
-
-__all__ = ["ObjectRef", "PolicyResolution", "Result", "SingletonProblem", "evaluate"]
+__all__ = [
+    "ObjectRef",
+    "PolicyResolution",
+    "Result",
+    "SingletonProblem",
+    "StaleResult",
+    "evaluate",
+    "modulation",
+]

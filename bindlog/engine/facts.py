@@ -1,170 +1,340 @@
 """IR -> facts: the only place where predicate names meet data.
 
-Every value reaches the engine as an argument of a fact. Entities get small integer ids (their
-index in the lists kept here, so results map back without lookups); strings that rules compare
-(group, resource, namespace, name, status collector) are passed as they are.
+Every value reaches the engine as an argument of a fact. Entities get small integer ids that stay
+theirs for the life of an encoding (keyed by identity: a WEC, Namespace or policy by name, an object
+by group, resource, namespace and name), so a change set can retract one entity's facts and assert
+new ones. Each entity kind has one encoder, used by the full load and by changes alike, so a fact
+can be produced only one way.
+
+An encoder returns two kinds of facts: the entity's own (retracted with it) and vocabulary
+(label classes, object classes, tests and selectors met for the first time, with their builtin
+selector matches), which is keyed by content, shared between entities and never retracted: a
+class or test no entity refers to any more derives nothing the outputs read.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bindlog.engine.labelsets import LabelSpace, why_no_match
-from bindlog.model import DownsyncClause, LabelSelector, Snapshot
+from bindlog.changes import Key, key_of
+from bindlog.engine.labelsets import LabelSpace, selector_matches, why_no_match
+from bindlog.model import (
+    BindingPolicy,
+    Cluster,
+    DownsyncClause,
+    LabelSelector,
+    Namespace,
+    Snapshot,
+    WorkloadObject,
+)
 
 if TYPE_CHECKING:
     from bindlog.engine.provenance import Fact
 
 Row = tuple[str | int, ...]
+Facts = dict[str, list[Row]]
 
-_WILD = "*"
+
+def new_facts() -> Facts:
+    return defaultdict(list)
+
+
+def merge_into(target: Facts, more: Facts) -> None:
+    for pred, rows in more.items():
+        target[pred].extend(rows)
+
+
+class NeedsRebuild(Exception):
+    """A change alters what the encoding is built on (a selector tests a label key that no
+    selector of its kind tested before, so label classes must be recomputed): evaluate afresh."""
+
+
+class _Interner:
+    def __init__(self) -> None:
+        self.ids: dict[LabelSelector, int] = {}
+        self.items: list[LabelSelector] = []
+
+    def get(self, sel: LabelSelector) -> tuple[int, bool]:
+        sid = self.ids.get(sel)
+        if sid is not None:
+            return sid, False
+        sid = self.ids[sel] = len(self.items)
+        self.items.append(sel)
+        return sid, True
+
+
+@dataclass(slots=True)
+class _Space:
+    """One kind of labelled subject: its selectors and label classes, and the builtin that
+    relates them (`<builtin>(S, class)` facts).
+
+    While `deferred`, classes and selectors met get no match facts: the full load computes them
+    set-at-a-time afterwards (`all_matches`). After that, each new class or selector gets its
+    matches as it is met.
+    """
+
+    builtin: str
+    selectors: _Interner = field(default_factory=_Interner)
+    space: LabelSpace | None = None
+    deferred: bool = True
+    by_class: dict[int, list[int]] = field(default_factory=dict)  # class -> matching selectors
+
+    def freeze_keys(self) -> None:
+        self.space = LabelSpace(self.selectors.items)
+
+    def selector(self, sel: LabelSelector, out: Facts) -> int:
+        """The id of `sel`; a selector met after the full load gets its matches as facts."""
+        sid, new = self.selectors.get(sel)
+        if new and not self.deferred:
+            assert self.space is not None
+            if sel.error is None and any(r.key not in self.space.keys for r in sel.requirements):
+                raise NeedsRebuild(f"selector {sel.text} tests a label key not tested before")
+            for c in sorted(self.space.matching_classes(sel)):
+                self.by_class.setdefault(c, []).append(sid)
+                out[self.builtin].append((sid, c))
+        return sid
+
+    def label_class(self, labels: tuple[tuple[str, str], ...]) -> tuple[int, bool]:
+        """The class of `labels`, and whether it is new."""
+        assert self.space is not None
+        before = self.space.class_count
+        cid = self.space.class_of(labels)
+        new = self.space.class_count != before
+        if new and not self.deferred:
+            projected = self.space.labels_of(cid)
+            self.by_class[cid] = [
+                sid
+                for sid, sel in enumerate(self.selectors.items)
+                if sel.error is None and selector_matches(sel, projected)
+            ]
+        return cid, new
+
+    def all_matches(self) -> list[tuple[int, int]]:
+        """Every (selector, class) match, each selector evaluated once over all classes."""
+        assert self.space is not None
+        rows: list[tuple[int, int]] = []
+        self.by_class = {c: [] for c in range(self.space.class_count)}
+        for sid, sel in enumerate(self.selectors.items):
+            for c in sorted(self.space.matching_classes(sel)):
+                self.by_class[c].append(sid)
+                rows.append((sid, c))
+        self.deferred = False
+        return rows
 
 
 @dataclass(slots=True)
 class Encoding:
-    """A snapshot as facts, plus the id tables to read derived tuples back."""
+    """The id tables of one knowledge base: entities by id and by identity, clauses, selectors,
+    label and object classes, and the shared tests."""
 
-    snapshot: Snapshot
-    facts: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
-    clause_ids: list[tuple[int, int]] = field(default_factory=list)  # J -> (policy idx, clause idx)
-    wec_selectors: list[LabelSelector] = field(default_factory=list)
-    wec_matches: list[frozenset[int]] = field(default_factory=list)  # selector id -> WEC ids
-    object_selectors: list[LabelSelector] = field(default_factory=list)
-    namespace_selectors: list[LabelSelector] = field(default_factory=list)
-    wec_space: LabelSpace | None = None
-    object_space: LabelSpace | None = None
-    namespace_space: LabelSpace | None = None
+    wec_ids: dict[str, int] = field(default_factory=dict)
+    wecs: dict[int, Cluster] = field(default_factory=dict)
+    policy_ids: dict[str, int] = field(default_factory=dict)
+    policies: dict[int, BindingPolicy] = field(default_factory=dict)
+    object_ids: dict[Key, int] = field(default_factory=dict)
+    objects: dict[int, WorkloadObject] = field(default_factory=dict)
+    namespaces: dict[str, Namespace] = field(default_factory=dict)
+    clause_ids: dict[int, tuple[int, int]] = field(default_factory=dict)  # J -> (P, index)
+    policy_clauses: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    policy_own: dict[int, Facts] = field(default_factory=dict)  # P -> the facts it owns
+    wec_space: _Space = field(default_factory=lambda: _Space("wec_selector_matches"))
+    object_space: _Space = field(default_factory=lambda: _Space("object_selector_matches"))
+    namespace_space: _Space = field(default_factory=lambda: _Space("namespace_selector_matches"))
+    # Object classes: equal group, resource, namespace and selector-relevant labels.
+    object_classes: dict[tuple[str, str, str, int], int] = field(default_factory=dict)
     object_class_labels: list[int] = field(default_factory=list)  # OC -> object label class
+    classes_of_label_class: dict[int, list[int]] = field(default_factory=dict)
     namespace_classes: dict[str, int] = field(default_factory=dict)  # Namespace -> label class
+    wec_classes: dict[int, int] = field(default_factory=dict)  # WEC id -> label class
+    tests: dict[tuple[str, object], int] = field(default_factory=dict)
+    existing_bindings: frozenset[str] = frozenset()  # names of Binding objects in the input
+    _known: set[tuple[str, Row]] = field(default_factory=set)
+    _next: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
-    def explain_selector_failure(self, fact: Fact) -> str:
-        """Why a selector-builtin fact does not hold, naming the requirement that fails."""
+    def _new_id(self, kind: str) -> int:
+        n = self._next[kind]
+        self._next[kind] = n + 1
+        return n
+
+    # --- names for explanations -----------------------------------------------------------
+
+    @property
+    def wec_selectors(self) -> list[LabelSelector]:
+        return self.wec_space.selectors.items
+
+    @property
+    def object_selectors(self) -> list[LabelSelector]:
+        return self.object_space.selectors.items
+
+    @property
+    def namespace_selectors(self) -> list[LabelSelector]:
+        return self.namespace_space.selectors.items
+
+    def clause(self, j: int) -> DownsyncClause:
+        p, c = self.clause_ids[j]
+        return self.policies[p].downsync[c]
+
+    def explain_selector_failure(self, fact: Fact, wec: int | None = None) -> str:
+        """Why a selector-builtin fact does not hold, naming the requirement that fails (and
+        the WEC, when the question is about one)."""
         s, subject = fact.args[0], fact.args[1]
         if s is None or subject is None:
             return "no selector matches"
         if fact.predicate == "wec_selector_matches":
-            cluster = self.snapshot.clusters[int(subject)]
-            return why_no_match(
-                self.wec_selectors[int(s)], dict(cluster.labels), f"WEC {cluster.name}"
-            )
+            if wec is not None:
+                cluster = self.wecs[wec]
+                sel = self.wec_selectors[int(s)]
+                return why_no_match(sel, dict(cluster.labels), f"WEC {cluster.name}")
+            assert self.wec_space.space is not None
+            labels = self.wec_space.space.labels_of(int(subject))
+            return why_no_match(self.wec_selectors[int(s)], labels, "the WEC")
         if fact.predicate == "object_selector_matches":
-            assert self.object_space is not None
-            labels = self.object_space.labels_of(self.object_class_labels[int(subject)])
+            assert self.object_space.space is not None
+            labels = self.object_space.space.labels_of(self.object_class_labels[int(subject)])
             return why_no_match(self.object_selectors[int(s)], labels, "the object")
-        assert self.namespace_space is not None
-        labels = self.namespace_space.labels_of(int(subject))
+        assert self.namespace_space.space is not None
+        labels = self.namespace_space.space.labels_of(int(subject))
         return why_no_match(self.namespace_selectors[int(s)], labels, "the Namespace")
 
+    # --- one encoder per entity kind ---------------------------------------------------------
+    # Each registers the entity under its id (kept when the entity is replaced) and returns its
+    # own facts; vocabulary facts met for the first time go to `vocab`.
 
-class _Interner:
-    def __init__(self, into: list[LabelSelector]) -> None:
-        self._ids: dict[LabelSelector, int] = {}
-        self._list = into
-
-    def __call__(self, sel: LabelSelector) -> int:
-        sid = self._ids.get(sel)
-        if sid is None:
-            sid = self._ids[sel] = len(self._list)
-            self._list.append(sel)
-        return sid
-
-
-def encode(snapshot: Snapshot) -> Encoding:
-    """Turn a snapshot into the EDB facts the rules in `rules/binding.dl` read."""
-    enc = Encoding(snapshot)
-    f = enc.facts
-    wec_sel, obj_sel, ns_sel = (
-        _Interner(enc.wec_selectors),
-        _Interner(enc.object_selectors),
-        _Interner(enc.namespace_selectors),
-    )
-    tests = _Tests(f, obj_sel, ns_sel)
-    for p, policy in enumerate(snapshot.policies):
+    def policy_facts(self, policy: BindingPolicy, vocab: Facts) -> tuple[int, Facts]:
+        p = self.policy_ids.get(policy.name)
+        if p is None:
+            p = self.policy_ids[policy.name] = self._new_id("policy")
+        self.policies[p] = policy
+        own = new_facts()
         for i, sel in enumerate(policy.cluster_selectors):
-            f["policy_cluster_selector"].append((p, i, wec_sel(sel)))
+            sid = self.wec_space.selector(sel, vocab)
+            if sel.error is not None:
+                self._vocabulary("selector_invalid", (sid,), vocab)
+            own["policy_cluster_selector"].append((p, i, sid))
+        clauses = []
         for c, clause in enumerate(policy.downsync):
-            j = len(enc.clause_ids)
-            enc.clause_ids.append((p, c))
-            f["clause"].append((p, j))
-            _encode_clause(f, j, clause, tests)
+            j = self._new_id("clause")
+            self.clause_ids[j] = (p, c)
+            clauses.append(j)
+            own["clause"].append((p, j))
+            self._clause_facts(j, clause, own, vocab)
+        self.policy_clauses[p] = tuple(clauses)
+        if policy.name in self.existing_bindings:
+            own["binding_exists"].append((p,))
+        self.policy_own[p] = own
+        return p, own
 
-    wec_space = enc.wec_space = LabelSpace(enc.wec_selectors)
-    wecs_of_class: dict[int, list[int]] = defaultdict(list)
-    for c, cluster in enumerate(snapshot.clusters):
-        wecs_of_class[wec_space.class_of(cluster.labels)].append(c)
+    def forget_policy(self, p: int) -> None:
+        self.policy_own.pop(p, None)
+        for j in self.policy_clauses.pop(p, ()):
+            del self.clause_ids[j]
+        del self.policy_ids[self.policies.pop(p).name]
 
-    # Object classes: equal group, resource, namespace and selector-relevant labels.
-    obj_space = enc.object_space = LabelSpace(enc.object_selectors)
-    class_ids: dict[tuple[str, str, str, int], int] = {}
-    classes_of_labels: dict[int, list[tuple[int, str, str, str]]] = defaultdict(list)
-    group_resources: set[tuple[str, str]] = set()
-    namespaces: set[str] = set()
-    for o, obj in enumerate(snapshot.objects):
+    def wec_facts(self, cluster: Cluster, vocab: Facts) -> tuple[int, Facts]:
+        c = self.wec_ids.get(cluster.name)
+        if c is None:
+            c = self.wec_ids[cluster.name] = self._new_id("wec")
+        self.wecs[c] = cluster
+        wc, new = self.wec_space.label_class(cluster.labels)
+        if new and not self.wec_space.deferred:
+            vocab["wec_selector_matches"].extend((s, wc) for s in self.wec_space.by_class[wc])
+        self.wec_classes[c] = wc
+        own = new_facts()
+        own["wec"].append((c, wc))
+        return c, own
+
+    def forget_wec(self, c: int) -> None:
+        del self.wec_ids[self.wecs.pop(c).name]
+        del self.wec_classes[c]
+
+    def object_facts(self, obj: WorkloadObject, vocab: Facts) -> tuple[int, Facts]:
+        key = key_of(obj)
+        o = self.object_ids.get(key)
+        if o is None:
+            o = self.object_ids[key] = self._new_id("object")
+        self.objects[o] = obj
         ref = obj.ref
-        key = (ref.group, ref.resource, ref.namespace, obj_space.class_of(obj.labels))
-        oc = class_ids.get(key)
+        lc, _ = self.object_space.label_class(obj.labels)
+        ckey = (ref.group, ref.resource, ref.namespace, lc)
+        oc = self.object_classes.get(ckey)
         if oc is None:
-            oc = class_ids[key] = len(class_ids)
-            classes_of_labels[key[3]].append((oc, ref.group, ref.resource, ref.namespace))
-            enc.object_class_labels.append(key[3])
-            f["object_class"].append((oc, ref.group, ref.resource, ref.namespace))
-            group_resources.add((ref.group, ref.resource))
-            namespaces.add(ref.namespace)
-        f["workload"].append((o, ref.name, oc))
-    ns_space = enc.namespace_space = LabelSpace(enc.namespace_selectors)
-    for ns in snapshot.namespaces:
-        nc = enc.namespace_classes[ns.name] = ns_space.class_of(ns.labels)
-        f["namespace"].append((ns.name, nc))
-        namespaces.add(ns.name)
+            oc = self.object_classes[ckey] = len(self.object_class_labels)
+            self.object_class_labels.append(lc)
+            self.classes_of_label_class.setdefault(lc, []).append(oc)
+            vocab["object_class"].append((oc, ref.group, ref.resource, ref.namespace))
+            if not self.object_space.deferred:
+                vocab["object_selector_matches"].extend(
+                    (s, oc) for s in self.object_space.by_class[lc]
+                )
+            self._vocabulary("known_api_group", (ref.group,), vocab)
+            self._vocabulary("known_resource", (ref.resource,), vocab)
+            self._vocabulary("known_resource_of_group", (ref.group, ref.resource), vocab)
+            self._vocabulary("known_namespace", (ref.namespace,), vocab)
+        own = new_facts()
+        own["workload"].append((o, ref.name, oc))
+        return o, own
 
-    f["known_api_group"].extend((g,) for g in sorted({g for g, _ in group_resources}))
-    f["known_resource"].extend((r,) for r in sorted({r for _, r in group_resources}))
-    f["known_resource_of_group"].extend(sorted(group_resources))
-    f["known_namespace"].extend((n,) for n in sorted(namespaces))
+    def forget_object(self, o: int) -> None:
+        del self.object_ids[key_of(self.objects.pop(o))]
 
-    # The selector-match builtin: Kubernetes label-selector semantics, evaluated per class.
-    # WEC-side matches stay sets rather than facts: selects_wec's last join is with this
-    # builtin, so the engine stops at policy_wec_selector and the union is taken in Python.
-    for s, sel in enumerate(enc.wec_selectors):
-        if sel.error is not None:
-            f["selector_invalid"].append((s,))
-        enc.wec_matches.append(
-            frozenset(c for wc in wec_space.matching_classes(sel) for c in wecs_of_class[wc])
-        )
-    for s, sel in enumerate(enc.object_selectors):
-        f["object_selector_matches"].extend(
-            (s, *cls) for lc in obj_space.matching_classes(sel) for cls in classes_of_labels[lc]
-        )
-    for s, sel in enumerate(enc.namespace_selectors):
-        if sel.is_empty:
-            f["selector_is_empty"].append((s,))
-        f["namespace_selector_matches"].extend((s, nc) for nc in ns_space.matching_classes(sel))
+    def namespace_facts(self, ns: Namespace, vocab: Facts) -> Facts:
+        self.namespaces[ns.name] = ns
+        nc, new = self.namespace_space.label_class(ns.labels)
+        if new and not self.namespace_space.deferred:
+            vocab["namespace_selector_matches"].extend(
+                (s, nc) for s in self.namespace_space.by_class[nc]
+            )
+        self.namespace_classes[ns.name] = nc
+        self._vocabulary("known_namespace", (ns.name,), vocab)
+        own = new_facts()
+        own["namespace"].append((ns.name, nc))
+        return own
 
-    _plan(enc, obj_space, ns_space)
-    return enc
+    def forget_namespace(self, name: str) -> None:
+        del self.namespaces[name]
+        del self.namespace_classes[name]
 
+    # --- clauses and their shared tests ------------------------------------------------------
 
-class _Tests:
-    """Interns the tests clauses make, so equal tests share an id (and their evaluation)."""
+    def _vocabulary(self, pred: str, row: Row, out: Facts) -> None:
+        if (pred, row) not in self._known:
+            self._known.add((pred, row))
+            out[pred].append(row)
 
-    def __init__(self, f: dict[str, list[Row]], obj_sel: _Interner, ns_sel: _Interner) -> None:
-        self._f, self._obj_sel, self._ns_sel = f, obj_sel, ns_sel
-        self._ids: dict[tuple[str, object], int] = {}
-
-    def _id(self, kind: str, key: object) -> tuple[int, bool]:
-        found = self._ids.get((kind, key))
-        if found is not None:
-            return found, False
-        tid = self._ids[(kind, key)] = len(self._ids)
+    def _test(self, kind: str, key: object) -> tuple[int, bool]:
+        tid = self.tests.get((kind, key))
+        if tid is not None:
+            return tid, False
+        tid = self.tests[(kind, key)] = len(self.tests)
         return tid, True
 
-    def resource_test(self, clause: DownsyncClause) -> int:
+    def _clause_facts(self, j: int, clause: DownsyncClause, own: Facts, vocab: Facts) -> None:
+        tests = (
+            self._resource_test(clause, vocab),
+            self._namespace_test(clause, vocab),
+            self._label_test(clause, vocab),
+        )
+        own["clause_tests"].append((j, *tests))
+        if clause.object_names:
+            own["clause_object_name"].extend((j, n) for n in sorted(set(clause.object_names)))
+        else:
+            own["clause_object_names_unset"].append((j,))
+        mod = clause.modulation
+        if mod.create_only:
+            own["clause_create_only"].append((j,))
+        if mod.want_singleton_reported_state:
+            own["clause_want_singleton"].append((j,))
+        if mod.want_multi_wec_reported_state:
+            own["clause_want_multi_wec"].append((j,))
+        own["clause_status_collector"].extend((j, sc) for sc in sorted(mod.status_collectors))
+
+    def _resource_test(self, clause: DownsyncClause, f: Facts) -> int:
         resources = tuple(sorted(set(clause.resources or ())))
-        tid, new = self._id("r", (clause.api_group, resources))
+        tid, new = self._test("r", (clause.api_group, resources))
         if new:
-            f = self._f
             if clause.api_group is None:
                 f["rtest_any_api_group"].append((tid,))
             else:
@@ -175,109 +345,75 @@ class _Tests:
                 f["rtest_resources_unset"].append((tid,))
         return tid
 
-    def namespace_test(self, clause: DownsyncClause) -> int:
+    def _namespace_test(self, clause: DownsyncClause, f: Facts) -> int:
+        space = self.namespace_space
         names = tuple(sorted(set(clause.namespaces or ())))
-        sels = tuple(sorted({self._ns_sel(s) for s in clause.namespace_selectors or ()}))
-        tid, new = self._id("n", (names, sels))
+        sels = tuple(sorted({space.selector(s, f) for s in clause.namespace_selectors or ()}))
+        tid, new = self._test("n", (names, sels))
         if new:
-            f = self._f
             if names:
                 f["ntest_namespace"].extend((tid, n) for n in names)
             else:
                 f["ntest_namespaces_unset"].append((tid,))
             if sels:
                 f["ntest_selector"].extend((tid, s) for s in sels)
+                for s in sels:
+                    if self.namespace_selectors[s].is_empty:
+                        self._vocabulary("selector_is_empty", (s,), f)
             else:
                 f["ntest_selectors_unset"].append((tid,))
         return tid
 
-    def label_test(self, clause: DownsyncClause) -> int:
-        sels = tuple(sorted({self._obj_sel(s) for s in clause.object_selectors or ()}))
-        tid, new = self._id("l", sels)
+    def _label_test(self, clause: DownsyncClause, f: Facts) -> int:
+        space = self.object_space
+        sels = tuple(sorted({space.selector(s, f) for s in clause.object_selectors or ()}))
+        tid, new = self._test("l", sels)
         if new:
             if sels:
-                self._f["ltest_selector"].extend((tid, s) for s in sels)
+                f["ltest_selector"].extend((tid, s) for s in sels)
             else:
-                self._f["ltest_unset"].append((tid,))
+                f["ltest_unset"].append((tid,))
         return tid
 
 
-def _encode_clause(f: dict[str, list[Row]], j: int, clause: DownsyncClause, tests: _Tests) -> None:
-    f["clause_tests"].append(
-        (j, tests.resource_test(clause), tests.namespace_test(clause), tests.label_test(clause))
+def binding_names(bindings: Iterable[dict[str, object]]) -> frozenset[str]:
+    """Names of the Binding objects in the input (their metadata was validated on load)."""
+    names = set()
+    for body in bindings:
+        meta = body.get("metadata")
+        if isinstance(meta, dict) and isinstance(meta.get("name"), str):
+            names.add(meta["name"])
+    return frozenset(names)
+
+
+def encode(snapshot: Snapshot) -> tuple[Encoding, Facts]:
+    """A fresh encoding of `snapshot` and every fact the rules in `rules/binding.dl` read."""
+    enc = Encoding(existing_bindings=binding_names(snapshot.bindings))
+    facts = new_facts()
+    # Selectors first: together they decide which label keys the classes are projected onto.
+    for policy in snapshot.policies:
+        for sel in policy.cluster_selectors:
+            enc.wec_space.selectors.get(sel)
+        for clause in policy.downsync:
+            for sel in clause.object_selectors or ():
+                enc.object_space.selectors.get(sel)
+            for sel in clause.namespace_selectors or ():
+                enc.namespace_space.selectors.get(sel)
+    for space in (enc.wec_space, enc.object_space, enc.namespace_space):
+        space.freeze_keys()
+    for policy in snapshot.policies:
+        merge_into(facts, enc.policy_facts(policy, facts)[1])
+    for cluster in snapshot.clusters:
+        merge_into(facts, enc.wec_facts(cluster, facts)[1])
+    for obj in snapshot.objects:
+        merge_into(facts, enc.object_facts(obj, facts)[1])
+    for ns in snapshot.namespaces:
+        merge_into(facts, enc.namespace_facts(ns, facts))
+    # The selector-match builtins, set-at-a-time: each selector once over all classes.
+    facts["wec_selector_matches"].extend(enc.wec_space.all_matches())
+    facts["namespace_selector_matches"].extend(enc.namespace_space.all_matches())
+    classes = enc.classes_of_label_class
+    facts["object_selector_matches"].extend(
+        (s, oc) for s, lc in enc.object_space.all_matches() for oc in classes.get(lc, ())
     )
-    if clause.object_names:
-        f["clause_object_name"].extend((j, n) for n in sorted(set(clause.object_names)))
-    else:
-        f["clause_object_names_unset"].append((j,))
-    mod = clause.modulation
-    if mod.create_only:
-        f["clause_create_only"].append((j,))
-    if mod.want_singleton_reported_state:
-        f["clause_want_singleton"].append((j,))
-    if mod.want_multi_wec_reported_state:
-        f["clause_want_multi_wec"].append((j,))
-    f["clause_status_collector"].extend((j, sc) for sc in sorted(mod.status_collectors))
-
-
-def _plan(enc: Encoding, obj_space: LabelSpace, ns_space: LabelSpace) -> None:
-    """Pick, per clause, how the rules enumerate its candidate classes (speed only).
-
-    Each option is estimated by the number of objects its test alone admits; a wild test
-    admits every object. Clauses without objectSelectors are never planned through labels.
-    """
-    objects = enc.snapshot.objects
-    total = len(objects)
-    by_gr = Counter((o.ref.group, o.ref.resource) for o in objects)
-    by_namespace = Counter(o.ref.namespace for o in objects)
-    by_labels = Counter(obj_space.class_of(o.labels) for o in objects)
-    ns_class = {str(name): int(nc) for name, nc in enc.facts["namespace"]}
-    for j, (p, c) in enumerate(enc.clause_ids):
-        clause = enc.snapshot.policies[p].downsync[c]
-        estimates = {
-            "resources": _resources(clause, by_gr, total),
-            "namespaces": min(
-                _listed(clause.namespaces, by_namespace, total),
-                _ns_selected(clause, ns_space, ns_class, by_namespace, total),
-            ),
-        }
-        if clause.object_selectors:
-            matched: set[int] = set()
-            for sel in clause.object_selectors:
-                matched |= obj_space.matching_classes(sel)
-            estimates["labels"] = sum(by_labels[lc] for lc in matched)
-        driver = min(estimates, key=lambda d: estimates[d])
-        enc.facts["clause_driver"].append((j, driver))
-
-
-def _resources(clause: DownsyncClause, by_gr: Counter[tuple[str, str]], total: int) -> int:
-    group, resources = clause.api_group, clause.resources
-    if group is None and (not resources or _WILD in resources):
-        return total
-    return sum(
-        n
-        for (g, r), n in by_gr.items()
-        if (group is None or g == group) and (not resources or _WILD in resources or r in resources)
-    )
-
-
-def _listed(values: tuple[str, ...] | None, counts: Counter[str], total: int) -> int:
-    if not values or _WILD in values:
-        return total
-    return sum(counts[v] for v in set(values))
-
-
-def _ns_selected(
-    clause: DownsyncClause,
-    space: LabelSpace,
-    ns_class: dict[str, int],
-    by_namespace: Counter[str],
-    total: int,
-) -> int:
-    sels = clause.namespace_selectors
-    if not sels or any(s.is_empty for s in sels):
-        return total
-    classes: set[int] = set()
-    for sel in sels:
-        classes |= space.matching_classes(sel)
-    return sum(by_namespace[ns] for ns, nc in ns_class.items() if nc in classes)
+    return enc, facts

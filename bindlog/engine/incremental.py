@@ -1,38 +1,462 @@
 """The live model: one loaded snapshot, changed a little by change sets.
 
-What-if, watch and the explainer share one `Model`: it holds the current snapshot and the
-derived relations, `apply` keeps a change set (watch), `what_if` answers for a change set and
-leaves the model as it was.
+What-if, watch and the explainer share one `Model`. It holds the knowledge base with the current
+facts and, per policy, the rows of the output predicates. A change set retracts the facts of the
+entities it touches, asserts their new facts (the same encoders as the full load), and re-asks
+the output predicates with the changed keys bound:
+
+- a policy: every output row of that policy (P bound);
+- a WEC: selects_wec with the WEC bound; an object: policy_object with the object bound;
+- a Namespace: the first derived relation that reads Namespace facts, asked with the Namespace
+  bound before and after the change; only the policies whose clauses use a test whose answer
+  flipped are re-derived (usually none).
+
+The program is non-recursive and every output row belongs to one policy, one WEC or one object,
+so deleting the changed key's rows and asking again with the key bound is exact: no DRed or
+counting is needed (shared/notes/incremental-measurements.md). Changes that alter the encoding
+itself (a selector testing a label key no selector tested before) fall back to a full
+evaluation. `tests/test_incremental.py` checks every path against a full evaluation.
 """
 
 from __future__ import annotations
 
-from bindlog.changes import ChangeSet, apply_to_snapshot
-from bindlog.engine.evaluate import Result, evaluate
-from bindlog.model import Snapshot
+from collections import defaultdict
+from collections.abc import Iterable
+from contextlib import contextmanager
+from functools import cache
+from typing import Any
+
+from bindlog.changes import (
+    Change,
+    ChangeSet,
+    Entity,
+    Key,
+    apply_overlay,
+    resolve_changes,
+)
+from bindlog.engine.evaluate import (
+    PolicyResolution,
+    Result,
+    SingletonProblem,
+    modulation,
+    rules_text,
+)
+from bindlog.engine.facts import (
+    Encoding,
+    Facts,
+    NeedsRebuild,
+    Row,
+    encode,
+    merge_into,
+    new_facts,
+)
+from bindlog.engine.interface import AGGREGATES, SELECTED, check_interface
+from bindlog.engine.kb import KnowledgeBase
+from bindlog.engine.program import Program, parse_program
+from bindlog.engine.pydatalog_backend import no_gc
+from bindlog.model import BindingPolicy, Cluster, Namespace, Snapshot, WorkloadObject
+
+# Above this many changed entities, one full evaluation is cheaper than the bound queries.
+FULL_THRESHOLD = 2000
+
+_SINGLETON = "wantSingletonReportedState"
+
+
+@cache
+def checked_program(text: str | None = None) -> Program:
+    """binding.dl (or `text`) parsed and checked against the interface."""
+    program = parse_program(rules_text() if text is None else text)
+    check_interface(program)
+    return program
+
+
+Mods = dict[str, set[str]]
 
 
 class Model:
     """A snapshot with its derived relations, kept current under change sets."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
-        self._result = evaluate(snapshot)
+    def __init__(
+        self, snapshot: Snapshot, program: Program | None = None, forced_plan: int | None = None
+    ) -> None:
+        self._program = program or checked_program()
+        self._forced_plan = forced_plan
+        self._base_bindings = snapshot.bindings
+        with no_gc():
+            self._build(snapshot)
+
+    # --- full evaluation -------------------------------------------------------------------
+
+    def _build(self, snapshot: Snapshot) -> None:
+        enc, facts = encode(snapshot)
+        kb = KnowledgeBase(self._program, self._forced_plan)
+        kb.assert_facts(facts)
+        self._enc, self._kb = enc, kb
+        self._order: list[int] = [enc.policy_ids[p.name] for p in snapshot.policies]
+        self._object_class: dict[int, int] = {
+            int(o): int(oc) for o, _, oc in facts.get("workload", ())
+        }
+        # The access paths every derivation uses, compiled before plans are chosen for them.
+        for args in ((None,) * 4, (0, None, None, None), (None, 0, None, None)):
+            kb.ensure_compiled("policy_object", args)
+        kb.choose_plans(enc.clause_ids)
+        self._derive_all()
+        self._snapshot: Snapshot | None = snapshot
+        self._result: Result | None = None
+
+    def _derive_all(self) -> None:
+        kb = self._kb
+        with kb.backend.session():
+            self._invalid = {int(p) for (p,) in kb.query("policy_invalid", (None,))}
+            self._dests: dict[int, set[int]] = defaultdict(set)
+            for p, c in kb.query("selects_wec", (None, None)):
+                self._dests[int(p)].add(int(c))
+            self._objs: dict[int, dict[int, Mods]] = defaultdict(dict)
+            for p, o, k, v in kb.query("policy_object", (None, None, None, None)):
+                self._objs[int(p)].setdefault(int(o), {}).setdefault(k, set()).add(v)
+            # Kept as facts for the rules above them (has_binding, the singleton rules).
+            self._kept: dict[int, tuple[set[Row], set[Row]]] = {}
+            self._keep(self._order)
+            self._has_binding = {int(p) for (p,) in kb.query("has_binding", (None,))}
+        self._wec_policies: dict[int, set[int]] = defaultdict(set)
+        for p, cs in self._dests.items():
+            for c in cs:
+                self._wec_policies[c].add(p)
+        self._object_policies: dict[int, set[int]] = defaultdict(set)
+        for p, objs in self._objs.items():
+            for o in objs:
+                self._object_policies[o].add(p)
+        self._resolutions: dict[int, PolicyResolution] = {}
+        self._derive_singleton()
+
+    def _rows_of(self, p: int) -> tuple[set[Row], set[Row]]:
+        wecs: set[Row] = {(p, c) for c in self._dests.get(p, ())}
+        objs: set[Row] = {
+            (p, o, k, v)
+            for o, mods in self._objs.get(p, {}).items()
+            for k, values in mods.items()
+            for v in values
+        }
+        return wecs, objs
+
+    def _keep(self, policies: Iterable[int]) -> None:
+        """Bring the kept rows (`selects_wec__m`, `policy_object__m`) of `policies` up to date."""
+        retract, add = new_facts(), new_facts()
+        for p in policies:
+            old_w, old_o = self._kept.pop(p, (set(), set()))
+            new_w, new_o = self._rows_of(p) if p in self._enc.policies else (set(), set())
+            retract["selects_wec__m"].extend(old_w - new_w)
+            retract["policy_object__m"].extend(old_o - new_o)
+            add["selects_wec__m"].extend(new_w - old_w)
+            add["policy_object__m"].extend(new_o - old_o)
+            if new_w or new_o:
+                self._kept[p] = (new_w, new_o)
+        self._kb.retract_facts(retract)
+        self._kb.assert_facts(add)
+
+    def _derive_singleton(self) -> None:
+        """The aggregate and the status relation it feeds; skipped when no clause asks."""
+        kb = self._kb
+        self._singleton: dict[int, list[SingletonProblem]] = {}
+        with kb.backend.session():
+            old = getattr(self, "_aggregate_rows", {})
+            if old:
+                kb.retract_facts(old)
+            self._aggregate_rows: Facts = new_facts()
+            if not kb.query("clause_want_singleton", (None,)):
+                return
+            counts: dict[int, int] = {}
+            for agg in AGGREGATES:
+                rows = kb.aggregate_rows(agg, None)
+                self._aggregate_rows[agg.name].extend(rows)
+                counts = {int(o): int(n) for o, n in rows}
+            kb.assert_facts(self._aggregate_rows)
+            for p, o in kb.query("singleton_problem", (None, None)):
+                obj = self._enc.objects[int(o)]
+                self._singleton.setdefault(int(p), []).append(
+                    SingletonProblem(obj, counts.get(int(o), 0))
+                )
+
+    # --- the result ------------------------------------------------------------------------
 
     @property
     def snapshot(self) -> Snapshot:
-        return self._result.snapshot
+        if self._snapshot is None:
+            enc = self._enc
+            self._snapshot = Snapshot(
+                clusters=tuple(enc.wecs[c] for c in sorted(enc.wecs)),
+                namespaces=tuple(enc.namespaces.values()),
+                objects=tuple(enc.objects[o] for o in sorted(enc.objects)),
+                policies=tuple(enc.policies[p] for p in self._order),
+                bindings=self._base_bindings,
+            )
+        return self._snapshot
 
     @property
     def result(self) -> Result:
+        if self._result is None:
+            self._result = Result(
+                resolutions=tuple(self._resolution(p) for p in self._order),
+                ids=tuple(self._order),
+                singleton=dict(self._singleton),
+                _snapshot=self._snapshot,
+                _snapshot_of=lambda: self.snapshot,
+                _kb=self._kb,
+                _encoding=self._enc,
+                _generation=self._kb.generation,
+            )
         return self._result
 
-    def apply(self, changes: ChangeSet) -> Result:
+    def _resolution(self, p: int) -> PolicyResolution:
+        res = self._resolutions.get(p)
+        if res is None:
+            enc = self._enc
+            res = self._resolutions[p] = PolicyResolution(
+                policy=enc.policies[p],
+                destinations=frozenset(enc.wecs[c].name for c in self._dests.get(p, ())),
+                objects={enc.objects[o]: modulation(m) for o, m in self._objs.get(p, {}).items()},
+                invalid=p in self._invalid,
+                has_binding=p in self._has_binding,
+            )
+        return res
+
+    # --- changes -----------------------------------------------------------------------------
+
+    def _lookup(self, key: Key) -> Entity | None:
+        enc = self._enc
+        if key.kind == "wec":
+            c = enc.wec_ids.get(key.name)
+            return None if c is None else enc.wecs[c]
+        if key.kind == "namespace":
+            return enc.namespaces.get(key.name)
+        if key.kind == "bindingpolicy":
+            p = enc.policy_ids.get(key.name)
+            return None if p is None else enc.policies[p]
+        o = enc.object_ids.get(key)
+        return None if o is None else enc.objects[o]
+
+    def apply(self, changes: ChangeSet | Iterable[Change]) -> Result:
         """Apply `changes` and keep them; returns the new result."""
-        self._result = self.what_if(changes)
-        return self._result
+        changed = resolve_changes(changes, self._lookup)
+        self._apply_changed(changed)
+        return self.result
 
-    def what_if(self, changes: ChangeSet) -> Result:
-        """The result after `changes`; the model itself stays as it was."""
-        if not changes:
-            return self._result
-        return evaluate(apply_to_snapshot(self.snapshot, changes))
+    def what_if(self, changes: ChangeSet | Iterable[Change]) -> Result:
+        """The result after `changes`; the model itself stays as it was. The result is detached:
+        to explain it, use `changed`."""
+        with self.changed(changes) as result:
+            return _detached(result)
+
+    @contextmanager
+    def changed(self, changes: ChangeSet | Iterable[Change]) -> Any:
+        """Hold the model changed while the block runs (explanations can be asked of it), then
+        restore it."""
+        changed = resolve_changes(changes, self._lookup)
+        undo = {key: self._lookup(key) for key in changed}
+        if len(changed) > FULL_THRESHOLD:
+            yield Model(apply_overlay(self.snapshot, changed), self._program).result
+            return
+        self._apply_changed(changed)
+        try:
+            yield self.result
+        finally:
+            self._apply_changed(undo)
+
+    def _apply_changed(self, changed: dict[Key, Entity | None]) -> None:
+        if not changed:
+            return
+        with no_gc():
+            try:
+                if len(changed) > FULL_THRESHOLD:
+                    raise NeedsRebuild("large change set")
+                self._incremental(changed)
+            except NeedsRebuild:
+                self._build(apply_overlay(self.snapshot, changed))
+        self._snapshot = None
+        self._result = None
+
+    def _incremental(self, changed: dict[Key, Entity | None]) -> None:
+        enc, kb = self._enc, self._kb
+        # New selectors must not change the label projection: check before touching anything.
+        for entity in changed.values():
+            if isinstance(entity, BindingPolicy):
+                _check_projection(enc, entity)
+        retract, vocab, own = new_facts(), new_facts(), new_facts()
+        dirty_p: set[int] = set()
+        gone_p: set[int] = set()
+        dirty_c: set[int] = set()
+        gone_c: set[int] = set()
+        dirty_o: set[int] = set()
+        gone_o: set[int] = set()
+        namespaces: list[str] = []
+        for key, entity in changed.items():
+            if key.kind == "bindingpolicy":
+                p = enc.policy_ids.get(key.name)
+                if p is not None:
+                    merge_into(retract, enc.policy_own[p])
+                    kb.forget_plans(enc.policy_clauses.get(p, ()))
+                    enc.forget_policy(p)
+                    gone_p.add(p)
+                if isinstance(entity, BindingPolicy):
+                    new_p, rows = enc.policy_facts(entity, vocab)
+                    merge_into(own, rows)
+                    dirty_p.add(new_p)
+                    if p is not None:
+                        self._order[self._order.index(p)] = new_p
+                    else:
+                        self._order.append(new_p)
+                elif p is not None:
+                    self._order.remove(p)
+            elif key.kind == "wec":
+                c = enc.wec_ids.get(key.name)
+                if c is not None:
+                    retract["wec"].append((c, enc.wec_classes[c]))
+                if isinstance(entity, Cluster):
+                    c, rows = enc.wec_facts(entity, vocab)
+                    merge_into(own, rows)
+                    dirty_c.add(c)
+                elif c is not None:
+                    enc.forget_wec(c)
+                    gone_c.add(c)
+            elif key.kind == "object":
+                o = enc.object_ids.get(key)
+                if o is not None:
+                    old = enc.objects[o]
+                    retract["workload"].append((o, old.ref.name, self._object_class[o]))
+                if isinstance(entity, WorkloadObject):
+                    o, rows = enc.object_facts(entity, vocab)
+                    self._object_class[o] = int(rows["workload"][0][2])
+                    merge_into(own, rows)
+                    dirty_o.add(o)
+                elif o is not None:
+                    enc.forget_object(o)
+                    del self._object_class[o]
+                    gone_o.add(o)
+            else:
+                namespaces.append(key.name)
+        ns_before = {name: self._namespace_answers(name) for name in namespaces}
+        for name in namespaces:
+            ns = changed[Key("namespace", name)]
+            if name in enc.namespaces:
+                retract["namespace"].append((name, enc.namespace_classes[name]))
+            if isinstance(ns, Namespace):
+                merge_into(own, enc.namespace_facts(ns, vocab))
+            elif name in enc.namespaces:
+                enc.forget_namespace(name)
+        kb.retract_facts(retract)
+        merge_into(vocab, own)
+        kb.assert_facts(vocab)
+        new_clauses = [j for p in dirty_p for j in enc.policy_clauses.get(p, ())]
+        kb.choose_plans(new_clauses)
+        for name in namespaces:
+            dirty_p |= self._flipped_policies(ns_before[name], self._namespace_answers(name))
+        dirty_p -= gone_p
+        with kb.backend.session():
+            touched = self._rederive(dirty_p, gone_p, dirty_c, gone_c, dirty_o, gone_o)
+        for p in touched:
+            self._resolutions.pop(p, None)
+        if touched and self._singleton_relevant(touched):
+            self._derive_singleton()
+
+    # Namespace labels reach the outputs only through this relation (checked in tests).
+    _NAMESPACE_READER = "namespace_labels_pass"
+
+    def _namespace_answers(self, name: str) -> set[int]:
+        with self._kb.backend.session():
+            return {int(t) for t, _ in self._kb.query(self._NAMESPACE_READER, (None, name))}
+
+    def _flipped_policies(self, before: set[int], after: set[int]) -> set[int]:
+        flipped = before ^ after
+        if not flipped:
+            return set()
+        out = set()
+        for p, rows in self._enc.policy_own.items():
+            if any(int(tn) in flipped for _, _, tn, _ in rows.get("clause_tests", ())):
+                out.add(p)
+        return out
+
+    def _rederive(
+        self,
+        dirty_p: set[int],
+        gone_p: set[int],
+        dirty_c: set[int],
+        gone_c: set[int],
+        dirty_o: set[int],
+        gone_o: set[int],
+    ) -> set[int]:
+        kb = self._kb
+        touched = set(dirty_p) | gone_p
+        for p in gone_p | dirty_p:
+            for c in self._dests.pop(p, set()):
+                self._wec_policies[c].discard(p)
+            for o in self._objs.pop(p, {}):
+                self._object_policies[o].discard(p)
+            self._invalid.discard(p)
+            self._has_binding.discard(p)
+        for p in dirty_p:
+            if kb.query("policy_invalid", (p,)):
+                self._invalid.add(p)
+            for _, c in kb.query("selects_wec", (p, None)):
+                self._dests[p].add(int(c))
+                self._wec_policies[int(c)].add(p)
+            objs = self._objs[p]
+            for _, o, k, v in kb.query("policy_object", (p, None, None, None)):
+                objs.setdefault(int(o), {}).setdefault(k, set()).add(v)
+                self._object_policies[int(o)].add(p)
+        for c in gone_c | dirty_c:
+            for p in self._wec_policies.pop(c, set()):
+                self._dests[p].discard(c)
+                touched.add(p)
+        for c in dirty_c:
+            for p, _ in kb.query("selects_wec", (None, c)):
+                self._dests[int(p)].add(c)
+                self._wec_policies[c].add(int(p))
+                touched.add(int(p))
+        for o in gone_o | dirty_o:
+            for p in self._object_policies.pop(o, set()):
+                self._objs[p].pop(o, None)
+                touched.add(p)
+        for o in dirty_o:
+            for p, _, k, v in kb.query("policy_object", (None, o, None, None)):
+                self._objs[int(p)].setdefault(o, {}).setdefault(k, set()).add(v)
+                self._object_policies[o].add(int(p))
+                touched.add(int(p))
+        self._keep(touched)
+        for p in touched - gone_p:
+            if kb.query("has_binding", (p,)):
+                self._has_binding.add(p)
+            else:
+                self._has_binding.discard(p)
+        return touched
+
+    def _singleton_relevant(self, touched: set[int]) -> bool:
+        if self._singleton:
+            return True
+        return any(_SINGLETON in mods for p in touched for mods in self._objs.get(p, {}).values())
+
+
+def _check_projection(enc: Encoding, policy: BindingPolicy) -> None:
+    spaces = (
+        (enc.wec_space, policy.cluster_selectors),
+        (enc.object_space, [s for c in policy.downsync for s in c.object_selectors or ()]),
+        (enc.namespace_space, [s for c in policy.downsync for s in c.namespace_selectors or ()]),
+    )
+    for space, selectors in spaces:
+        assert space.space is not None
+        for sel in selectors:
+            if sel.error is None and any(r.key not in space.space.keys for r in sel.requirements):
+                raise NeedsRebuild(f"selector {sel.text} tests a new label key")
+
+
+def _detached(result: Result) -> Result:
+    """A copy of `result` that keeps only the plain values (no engine handle)."""
+    snapshot = result.snapshot
+    return Result(
+        resolutions=result.resolutions,
+        ids=result.ids,
+        singleton=result.singleton,
+        _snapshot=snapshot,
+    )
+
+
+__all__ = ["SELECTED", "Model", "checked_program"]

@@ -37,6 +37,11 @@ def first_failing(selector: LabelSelector, labels: dict[str, str]) -> Requiremen
     return None
 
 
+def selector_matches(selector: LabelSelector, labels: dict[str, str]) -> bool:
+    """One valid selector against one label map: every requirement holds."""
+    return first_failing(selector, labels) is None
+
+
 def requirement_text(req: Requirement) -> str:
     """A requirement the way kubectl's selector syntax writes it."""
     op = req.operator
@@ -92,6 +97,11 @@ class LabelSpace:
             self._cache.clear()
             self._labels = None
         return cid
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """The label keys some valid selector of this space tests (the projection)."""
+        return self._keys
 
     @property
     def class_count(self) -> int:

@@ -17,19 +17,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bindlog.engine.facts import Encoding
+from bindlog.engine.interface import AGGREGATE_NAMES, BUILTIN_NAMES
 from bindlog.engine.program import Atom, Program, Rule, Var
 from bindlog.engine.pydatalog_backend import Backend
 
 Value = str | int
 Bindings = dict[str, Value]
 
-# Predicates that only choose how candidates are enumerated: a rule whose plan literal is false
-# was not a way the goal could have been derived, so it is not a reason.
-PLAN_PREDICATES = frozenset({"clause_driver"})
-# Label-selector builtins: Kubernetes semantics in engine/labelsets.py, not rules.
-BUILTINS = frozenset(
-    {"wec_selector_matches", "object_selector_matches", "namespace_selector_matches"}
-)
+# Label-selector builtins (Kubernetes semantics in engine/labelsets.py, not rules) and the
+# aggregates the engine computes: leaves of a proof, like input facts.
+BUILTINS = BUILTIN_NAMES | AGGREGATE_NAMES
 
 DEFAULT_MAX_DEPTH = 16
 DEFAULT_MAX_NODES = 400
@@ -126,14 +123,6 @@ class Prover:
             return next(self._rows(fact.predicate, tuple(fact.args)), None) is not None
 
     def _rows(self, predicate: str, args: tuple[Value | None, ...]) -> Iterator[tuple[Value, ...]]:
-        if predicate == "wec_selector_matches":
-            s, c = args
-            sels = range(len(self.encoding.wec_matches)) if s is None else [int(s)]
-            for sid in sels:
-                for wec in sorted(self.encoding.wec_matches[sid]):
-                    if c is None or wec == c:
-                        yield (sid, wec)
-            return
         # The knowledge base does not change under a prover: answers are kept.
         key = (predicate, args)
         rows = self._memo.get(key)
@@ -280,8 +269,7 @@ class Prover:
                         fact = Fact(atom.predicate, tuple(row))
                         nexts.append((extended, Proof(fact, _kind(atom.predicate, self.program))))
             if not nexts:
-                if atom.predicate not in PLAN_PREDICATES:
-                    stuck.append((env, held, atom, Fact(atom.predicate, args)))
+                stuck.append((env, held, atom, Fact(atom.predicate, args)))
                 continue
             if not rest:
                 return None  # a full solution: the goal holds after all
@@ -356,7 +344,7 @@ def _extend(atom: Atom, row: tuple[Value, ...], env: Bindings) -> Bindings | Non
 
 
 def _next_literal(body: tuple[Atom, ...], env: Bindings, derived: frozenset[str]) -> int:
-    """Explanation order: plan literals first, then input facts reachable from what is bound,
+    """Explanation order: input facts reachable from what is bound,
     then fully bound derived premises, then the rest in written order. Negations wait until
     ground."""
 
@@ -366,8 +354,6 @@ def _next_literal(body: tuple[Atom, ...], env: Bindings, derived: frozenset[str]
         ground = bound == len(atom.args)
         if atom.negated:
             return (0 if ground else 9, i)
-        if atom.predicate in PLAN_PREDICATES:
-            return (0, i)
         edb = atom.predicate not in derived and atom.predicate not in BUILTINS
         if edb and bound:
             return (1, i)

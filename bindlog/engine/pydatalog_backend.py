@@ -1,7 +1,8 @@
 """The one module that imports pyDatalog.
 
-Rules are loaded from constant package text; data enters only as facts through the engine's
-clause API (never as program text: pyDatalog's `load` runs `exec`). The paths used here
+Rules arrive compiled from the parsed binding.dl (engine/planner.py) and are asserted as clause
+objects; data enters only as facts through the same clause API. Nothing is ever handed to
+pyDatalog as text (its `load` parses with `exec`). The paths used here
 (pre-built `Pred` objects, `pyEngine.assert_` of ground clauses, `Literal.ask`) skip the per-fact
 parsing and the query-wrapping rule of the public helpers.
 """
@@ -14,7 +15,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from pyDatalog import Logic, pyDatalog, pyEngine
+from pyDatalog import Logic, pyEngine
+
+from bindlog.engine.planner import CompiledRule
+from bindlog.engine.program import Var
 
 Value = str | int
 
@@ -38,10 +42,9 @@ def no_gc() -> Iterator[None]:
 class Backend:
     """A pyDatalog knowledge base holding the bindlog rules and one snapshot's facts."""
 
-    def __init__(self, rules_text: str) -> None:
+    def __init__(self) -> None:
         with _lock, no_gc():
             self._logic = Logic()  # a fresh, empty knowledge base for this thread
-            pyDatalog.load(rules_text)
             self._logic = Logic(True)
         self._preds: dict[tuple[str, int], Any] = {}
         self._owner: int | None = None  # the thread holding a session, if any
@@ -89,6 +92,41 @@ class Backend:
                 if pred is None:
                     pred = preds[arity] = self._pred(name, arity)
                 assert_(clause(literal(pred, [const(v) for v in row]), []))
+                count += 1
+        return count
+
+    def add_rules(self, rules: Iterable[CompiledRule]) -> None:
+        """Add rules compiled from binding.dl, as clause objects (no text is parsed or run)."""
+        with self._active():
+            for rule in rules:
+                head = self._literal(rule.head.name, rule.head.args)
+                body = [
+                    self._literal(("~" if b.negated else "") + b.name, b.args) for b in rule.body
+                ]
+                pyEngine.assert_(pyEngine.Clause(head, body))  # noqa: PT009
+
+    @staticmethod
+    def _literal(name: str, args: Sequence[Var | str | int]) -> Any:
+        terms = [pyEngine.Var(a.name) if isinstance(a, Var) else pyEngine.Const(a) for a in args]
+        return pyEngine.Literal(name, terms)
+
+    def retract_facts(self, name: str, rows: Iterable[Sequence[Value]]) -> int:
+        """Remove ground facts `name(*row)`; returns how many rows were given."""
+        count = 0
+        with self._active():
+            const, clause, literal, retract = (
+                pyEngine.Const,
+                pyEngine.Clause,
+                pyEngine.Literal,
+                pyEngine.retract,
+            )
+            preds: dict[int, Any] = {}
+            for row in rows:
+                arity = len(row)
+                pred = preds.get(arity)
+                if pred is None:
+                    pred = preds[arity] = self._pred(name, arity)
+                retract(clause(literal(pred, [const(v) for v in row]), []))
                 count += 1
         return count
 

@@ -99,29 +99,6 @@ def binding_for(res: PolicyResolution, trace: dict[str, Any] | None = None) -> d
     return {"apiVersion": API_VERSION, "kind": "Binding", "metadata": metadata, "spec": spec}
 
 
-# ---------------------------------------------------------------------------------------------
-# THE ONE PLACE where Python decides whether a policy has a Binding. This belongs in the rules
-# (bindlog/rules/binding.dl); it stays here, self-contained, until the engine rewrite lands:
-#
-#   has_binding(P) <= selects_wec(P, C)
-#   has_binding(P) <= policy_object(P, O, 'selected', '') & ~policy_invalid(P)
-#   has_binding(P) <= binding_in_input(P) & ~policy_invalid(P)
-#
-# with a new input fact binding_in_input(P) for every policy P that a Binding of the same name
-# in the input (snapshot.bindings) belongs to. selects_wec is already empty for invalid policies.
-def has_binding(res: PolicyResolution, existing: Collection[str] = ()) -> bool:
-    """Does KubeStellar keep a Binding for this policy? `existing`: names of input Bindings.
-
-    Not for an invalid clusterSelectors entry (the policy's sync fails, bindingpolicy.go 75-78);
-    otherwise when the resolution is not empty, destinations and workload compared as
-    matchesBindingSpec compares them with an empty spec (bindingpolicy-resolution.go 210-240),
-    or when a Binding of its name exists, which KubeStellar empties rather than deletes.
-    """
-    if res.invalid:
-        return False
-    return bool(res.destinations) or bool(res.objects) or res.policy.name in existing
-
-
 def existing_binding_names(bindings: Collection[dict[str, object]]) -> frozenset[str]:
     """Names of the Binding objects in the input (their metadata was validated on load)."""
     names = set()
@@ -133,7 +110,8 @@ def existing_binding_names(bindings: Collection[dict[str, object]]) -> frozenset
 
 
 def bindings(result: Result, explain: bool = False) -> list[dict[str, Any]]:
-    """Every Binding KubeStellar keeps for a result (see `has_binding`), in policy-name order.
+    """Every Binding KubeStellar keeps for a result (has_binding/1 in the rules), in policy-name
+    order.
 
     With `explain`, each Binding carries a compact trace in the annotation
     `bindlog.kubestellar.io/explain`: for every object the clauses (spec.downsync indices) that
@@ -142,10 +120,9 @@ def bindings(result: Result, explain: bool = False) -> list[dict[str, Any]]:
     selectors: the trace is factorised like the Binding itself.
     """
     clauses = result.matching_clauses() if explain else {}
-    existing = existing_binding_names(result.snapshot.bindings)
     out = []
-    for p, res in sorted(enumerate(result.resolutions), key=lambda item: item[1].policy.name):
-        if not has_binding(res, existing):
+    for p, res in sorted(result.items(), key=lambda item: item[1].policy.name):
+        if not res.has_binding:
             continue
         trace = None
         if explain:

@@ -24,7 +24,7 @@ Graph = Any  # nx.MultiDiGraph; kept loose because networkx's stubs make node da
 def build_graph(result: Result) -> Graph:
     graph: Graph = nx.MultiDiGraph()
     clauses = result.matching_clauses()
-    for p, res in enumerate(result.resolutions):
+    for p, res in result.items():
         pnode = f"policy:{res.policy.name}"
         graph.add_node(pnode, kind="policy", label=f"BindingPolicy/{res.policy.name}")
         for wec, indices in sorted(result.matching_cluster_selectors(p).items()):

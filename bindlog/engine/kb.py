@@ -1,0 +1,202 @@
+"""The knowledge base: pyDatalog holding the compiled rules and one model's facts.
+
+Queries name a predicate of binding.dl and which arguments are bound; the knowledge base compiles
+the access path for that pattern from the rule text (engine/planner.py) the first time it is
+asked, and asks pyDatalog. Input facts are asserted and retracted per entity. The plan of a
+planned predicate is chosen per key from costs estimated by asking the knowledge base itself.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from bindlog.engine.facts import Facts, Row
+from bindlog.engine.interface import AGGREGATES, Aggregate
+from bindlog.engine.planner import Compiler, PlannedRule, adornment
+from bindlog.engine.program import Atom, Program, Var
+from bindlog.engine.pydatalog_backend import Backend, Value
+
+# Planned predicates: evaluated per key with an order chosen per key (see planner.py).
+PLANNED = {"class_admitted": "J"}
+# Derived once and kept as facts for the rules above them (the model keeps them current).
+MATERIALIZED = frozenset({"selects_wec", "policy_object"})
+
+
+def _program_facts(program: Program) -> dict[str, list[Row]]:
+    """The constant facts written in binding.dl (the never-downsync list)."""
+    out: dict[str, list[Row]] = defaultdict(list)
+    for atom in program.facts:
+        out[atom.predicate].append(tuple(a for a in atom.args if isinstance(a, str | int)))
+    return out
+
+
+class KnowledgeBase:
+    """One pyDatalog knowledge base: compiled rules, facts, plan choices."""
+
+    def __init__(self, program: Program, forced_plan: int | None = None) -> None:
+        self.program = program
+        self.backend = Backend()
+        self.compiler = Compiler(program, dict(PLANNED), MATERIALIZED & program.derived)
+        self.forced_plan = forced_plan  # tests: every key takes this plan (when it exists)
+        self.plan_of: dict[tuple[str, str, int, Value], str] = {}  # (pred, ad, rule, key) -> guard
+        self.generation = 0  # bumped on every change of facts
+        self.assert_facts(_program_facts(program))
+
+    # --- facts -----------------------------------------------------------------------------
+
+    def assert_facts(self, facts: Facts) -> None:
+        with self.backend.session():
+            for pred, rows in facts.items():
+                if rows:
+                    self.backend.assert_facts(pred, rows)
+        self.generation += 1
+
+    def retract_facts(self, facts: Facts) -> None:
+        with self.backend.session():
+            for pred, rows in facts.items():
+                if rows:
+                    self.backend.retract_facts(pred, rows)
+        self.generation += 1
+
+    # --- queries ---------------------------------------------------------------------------
+
+    def query(self, predicate: str, args: Sequence[Value | None]) -> list[tuple[Any, ...]]:
+        """Every row of `predicate` matching `args` (None: unbound), through its access path."""
+        ad = adornment(args)
+        rules = self.compiler.compile(predicate, ad)
+        if rules:
+            self.backend.add_rules(rules)
+        return self.backend.query(self.compiler.name(predicate, ad), args)
+
+    def ensure_compiled(self, predicate: str, args: Sequence[Value | None]) -> None:
+        rules = self.compiler.compile(predicate, adornment(args))
+        if rules:
+            self.backend.add_rules(rules)
+
+    # --- plans -----------------------------------------------------------------------------
+
+    def choose_plans(self, keys: Iterable[Value]) -> None:
+        """Assert, for each key of each planned rule compiled so far, the guard of its cheapest
+        plan. Keys that already have one keep it."""
+        keys = list(keys)
+        assert_rows: dict[str, list[Row]] = defaultdict(list)
+        estimator = _Estimator(self)
+        with self.backend.session():
+            for (pred, ad), rules in self.compiler.plans.items():
+                head_name = self.compiler.name(pred, ad)
+                for index, planned in enumerate(rules):
+                    for key in keys:
+                        slot = (pred, ad, index, key)
+                        if slot in self.plan_of:
+                            continue
+                        k = self._pick(planned, key, estimator)
+                        guard = f"{head_name}__plan{index}_{k}"
+                        self.plan_of[slot] = guard
+                        assert_rows[guard].append((key,))
+            for guard, rows in assert_rows.items():
+                self.backend.assert_facts(guard, rows)
+
+    def forget_plans(self, keys: Iterable[Value]) -> None:
+        gone = set(keys)
+        rows: dict[str, list[Row]] = defaultdict(list)
+        for slot in [s for s in self.plan_of if s[3] in gone]:
+            rows[self.plan_of.pop(slot)].append((slot[3],))
+        with self.backend.session():
+            for guard, rs in rows.items():
+                self.backend.retract_facts(guard, rs)
+
+    def _pick(self, planned: PlannedRule, key: Value, estimator: _Estimator) -> int:
+        if self.forced_plan is not None:
+            return min(self.forced_plan, len(planned.orders) - 1)
+        best: int | None = None
+        best_cost = float("inf")
+        for k, order in enumerate(planned.orders):
+            cost = estimator.cost(order, {planned.key: key}, best_cost)
+            if best is None or cost < best_cost:
+                best, best_cost = k, cost
+        return best or 0
+
+    # --- aggregates ------------------------------------------------------------------------
+
+    def aggregate_rows(self, agg: Aggregate, keys: Iterable[Value] | None) -> list[Row]:
+        """`agg`'s rows, for every key or for the given ones."""
+        counts: Counter[Value] = Counter()
+        if keys is None:
+            for k, _ in set(self.query(agg.source, (None, None))):
+                counts[k] += 1
+        else:
+            for key in keys:
+                n = len(set(self.query(agg.source, (key, None))))
+                if n:
+                    counts[key] = n
+        return sorted(counts.items(), key=lambda kv: str(kv[0]))
+
+
+AGGREGATE = {a.name: a for a in AGGREGATES}
+
+
+class _Estimator:
+    """Costs of plan orders, in rows: the driver's answers (asked of the knowledge base with the
+    key's values bound), each weighted by how many rows of the next literal it meets (counted
+    from that input relation). Orders whose driver binds nothing (a scan) are kept only when
+    nothing else is possible. Answers and counts are memoised for one planning round."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.memo: dict[tuple[str, tuple[Value | None, ...]], list[tuple[Any, ...]]] = {}
+        self.counts: dict[tuple[str, tuple[int, ...]], Counter[tuple[Any, ...]]] = {}
+
+    def rows(self, atom: Atom, env: dict[str, Value]) -> list[tuple[Any, ...]]:
+        args = tuple((env.get(a.name) if isinstance(a, Var) else a) for a in atom.args)
+        key = (atom.predicate, args)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = self.kb.query(atom.predicate, args)
+        return found
+
+    def count(self, atom: Atom, env: dict[str, Value]) -> int:
+        """Rows of the input relation `atom` matching what `env` binds."""
+        positions = tuple(
+            i for i, a in enumerate(atom.args) if not isinstance(a, Var) or a.name in env
+        )
+        counter = self.counts.get((atom.predicate, positions))
+        if counter is None:
+            every = self.kb.query(atom.predicate, (None,) * len(atom.args))
+            counter = Counter(tuple(row[i] for i in positions) for row in every)
+            self.counts[(atom.predicate, positions)] = counter
+        values = tuple(
+            (env[a.name] if isinstance(a, Var) else a)
+            for i, a in enumerate(atom.args)
+            if i in positions
+        )
+        return counter.get(values, 0)
+
+    def cost(self, order: tuple[Atom, ...], env: dict[str, Value], limit: float) -> float:
+        if len(order) < 2:
+            return 0.0
+        first, driver = order[0], order[1]
+        after = order[2] if len(order) > 2 else None
+        derived = self.kb.program.derived
+        total = 0.0
+        for row in self.rows(first, env):
+            e = _bind(first, row, env)
+            if not any(not isinstance(a, Var) or a.name in e for a in driver.args):
+                return float("inf")  # a scan: chosen only when it is the only order
+            for drow in self.rows(driver, e):
+                if after is not None and not after.negated and after.predicate not in derived:
+                    total += self.count(after, _bind(driver, drow, e))
+                else:
+                    total += 1
+                if total >= limit:
+                    return total
+        return total
+
+
+def _bind(atom: Atom, row: tuple[Any, ...], env: dict[str, Value]) -> dict[str, Value]:
+    out = dict(env)
+    for a, v in zip(atom.args, row, strict=True):
+        if isinstance(a, Var):
+            out[a.name] = v
+    return out

@@ -1,0 +1,209 @@
+"""Evaluation plans derived from the rule text: access paths for bound queries.
+
+pyDatalog evaluates a rule body in the order it is written and never reorders it, so the order is
+the plan. binding.dl states each rule once, in whatever order reads best; this module compiles,
+for every call pattern the engine asks (which arguments are bound: an *adornment*, as in magic
+sets), a copy of each rule whose body is ordered for that pattern, calling adorned copies of the
+derived predicates it uses. Nothing here looks at data: the generated text comes from the parsed
+rules alone (names and constants written in binding.dl), never from input.
+
+The compiled rules are handed to pyDatalog as clause objects (never as text to parse).
+
+One predicate may need a different order for different keys of the same pattern (a clause that
+lists two namespaces is best enumerated by namespace, one with a selective objectSelector by
+labels). For such *planned* predicates the compiler emits one variant per useful order, each
+guarded by a plan fact `<name>__plan<k>(Key)`; the engine picks a plan per key from estimated
+costs and asserts its guard. Every variant computes the same relation, only at another cost,
+which `tests/test_planner.py` checks by forcing each plan in turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bindlog.engine.program import Atom, Program, Rule, Var
+
+Adornment = str  # one letter per argument: "b" bound, "f" free
+
+
+def adornment(args: Iterable[object]) -> Adornment:
+    return "".join("f" if a is None else "b" for a in args)
+
+
+def _vars(atom: Atom) -> set[str]:
+    return {a.name for a in atom.args if isinstance(a, Var)}
+
+
+def _bound_count(atom: Atom, bound: set[str]) -> int:
+    return sum(1 for a in atom.args if not isinstance(a, Var) or a.name in bound)
+
+
+def order_body(
+    body: tuple[Atom, ...],
+    bound: set[str],
+    derived: frozenset[str],
+    first: Atom | None = None,
+) -> tuple[Atom, ...]:
+    """The body ordered for evaluation with `bound` variables known (greedy, sideways passing).
+
+    Negated literals go as soon as all their variables are bound (pyDatalog needs that), and
+    fully bound literals (checks) as soon as they are. Among the other positive literals the
+    next is the first, in written order, with a bound argument, or else the first written.
+    `first`, when given, is placed as soon as it is the next literal that is not a pure check
+    of what is already bound.
+    """
+    remaining = list(body)
+    known = set(bound)
+    out: list[Atom] = []
+    while remaining:
+        ready_neg = [a for a in remaining if a.negated and _vars(a) <= known]
+        if ready_neg:
+            pick = ready_neg[0]
+        else:
+            positives = [a for a in remaining if not a.negated]
+            if not positives:
+                raise ValueError(f"negated literal with unbound variables: {remaining[0]}")
+            checks = [a for a in positives if _vars(a) <= known]
+            if checks:
+                pick = checks[0]
+            elif first is not None and first in positives and out:
+                pick = first
+            else:
+                pick = max(positives, key=lambda a: _score(a, known, derived, body))
+        out.append(pick)
+        remaining.remove(pick)
+        known |= _vars(pick)
+    return tuple(out)
+
+
+def _score(
+    atom: Atom, known: set[str], derived: frozenset[str], body: tuple[Atom, ...]
+) -> tuple[int, int]:
+    # Sideways information passing: a literal that shares a bound argument first, otherwise the
+    # written order, which is the author's (the engine never invents a better one from data).
+    return (1 if _bound_count(atom, known) else 0, -body.index(atom))
+
+
+def atom_text(atom: Atom, name: str | None = None) -> str:
+    args = ", ".join(a.name if isinstance(a, Var) else repr(a) for a in atom.args)
+    return f"{'~' if atom.negated else ''}{name or atom.predicate}({args})"
+
+
+@dataclass(frozen=True, slots=True)
+class Literal:
+    """A literal of a compiled rule: the (possibly adorned) predicate name and its terms."""
+
+    name: str
+    args: tuple[Var | str | int, ...]
+    negated: bool = False
+
+    def __str__(self) -> str:
+        return atom_text(Atom(self.name, self.args, self.negated))
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    head: Literal
+    body: tuple[Literal, ...]
+
+    def __str__(self) -> str:
+        return f"{self.head} <= {' & '.join(str(b) for b in self.body)}"
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedRule:
+    """A planned predicate's rule compiled as alternatives: plan k is `orders[k]`."""
+
+    rule: Rule
+    adornment: Adornment
+    key: str  # the variable plans are chosen for
+    orders: tuple[tuple[Atom, ...], ...]
+
+
+@dataclass(slots=True)
+class Compiler:
+    """Compiles (predicate, adornment) pairs into rule text on demand, each once."""
+
+    program: Program
+    planned: dict[str, str]  # predicate -> key variable (chosen per key)
+    # Predicates the engine derives first and keeps as facts (`<name>__m`): rules that use them
+    # read the kept rows instead of deriving them again (bottom-up, stratum by stratum).
+    materialized: frozenset[str] = frozenset()
+    compiled: set[tuple[str, Adornment]] = field(default_factory=set)
+    plans: dict[tuple[str, Adornment], list[PlannedRule]] = field(default_factory=dict)
+
+    def name(self, predicate: str, adorn: Adornment) -> str:
+        if predicate not in self.program.derived:
+            return predicate
+        return f"{predicate}__{adorn}"
+
+    def call_name(self, predicate: str, adorn: Adornment) -> str:
+        """The name a rule body calls `predicate` by: its kept rows when materialized."""
+        if predicate in self.materialized:
+            return f"{predicate}__m"
+        return self.name(predicate, adorn)
+
+    def compile(self, predicate: str, adorn: Adornment) -> list[CompiledRule]:
+        """Rules for `predicate` called with `adorn`, and for everything it calls that is not
+        compiled yet; empty when all of it is loaded already."""
+        out: list[CompiledRule] = []
+        todo = [(predicate, adorn)]
+        while todo:
+            pred, ad = todo.pop()
+            if pred not in self.program.derived or (pred, ad) in self.compiled:
+                continue
+            self.compiled.add((pred, ad))
+            for rule in self.program.rules_for(pred):
+                out.extend(self._rule(rule, ad, todo))
+        return out
+
+    def _rule(
+        self, rule: Rule, ad: Adornment, todo: list[tuple[str, Adornment]]
+    ) -> list[CompiledRule]:
+        head = rule.head
+        bound = {
+            a.name
+            for a, flag in zip(head.args, ad, strict=True)
+            if flag == "b" and isinstance(a, Var)
+        }
+        derived = self.program.derived
+        key = self.planned.get(head.predicate)
+        head_name = self.name(head.predicate, ad)
+        if key is not None and not (set(_vars(head)) - {key}) & bound:
+            # Only the key (or nothing) is bound: one variant per useful driver literal.
+            start = bound | {key}
+            orders: list[tuple[Atom, ...]] = []
+            for driver in rule.body:
+                if driver.negated:
+                    continue
+                order = order_body(rule.body, start, derived, first=driver)
+                if order not in orders:
+                    orders.append(order)
+            self.plans.setdefault((head.predicate, ad), []).append(
+                PlannedRule(rule, ad, key, tuple(orders))
+            )
+            index = len(self.plans[(head.predicate, ad)]) - 1
+            compiled = []
+            for k, order in enumerate(orders):
+                guard = Literal(f"{head_name}__plan{index}_{k}", (Var(key),))
+                body = (guard, *self._calls(order, bound, todo))
+                compiled.append(CompiledRule(Literal(head_name, head.args), body))
+            return compiled
+        order = order_body(rule.body, bound, derived)
+        return [CompiledRule(Literal(head_name, head.args), self._calls(order, bound, todo))]
+
+    def _calls(
+        self, order: tuple[Atom, ...], bound: set[str], todo: list[tuple[str, Adornment]]
+    ) -> tuple[Literal, ...]:
+        known = set(bound)
+        out = []
+        for atom in order:
+            ad = "".join(
+                "b" if not isinstance(a, Var) or a.name in known else "f" for a in atom.args
+            )
+            if atom.predicate in self.program.derived and atom.predicate not in self.materialized:
+                todo.append((atom.predicate, ad))
+            out.append(Literal(self.call_name(atom.predicate, ad), atom.args, atom.negated))
+            known |= _vars(atom)
+        return tuple(out)
