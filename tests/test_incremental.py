@@ -189,3 +189,34 @@ def test_a_stale_result_refuses_bound_questions() -> None:
         old.matching_cluster_selectors(0)
     assert not old.live
     assert model.result.live
+
+
+def test_namespace_changes_follow_a_rule_that_reads_namespaces_elsewhere() -> None:
+    """With Namespace facts read by another rule too, a Namespace change re-derives every
+    policy: still exact."""
+    from bindlog.engine.evaluate import rules_text
+    from bindlog.engine.incremental import checked_program
+    from bindlog.model import DownsyncClause
+
+    text = rules_text().replace(
+        "namespace_test_admits(TN, NS) <= ntest_namespace(TN, NS) & namespace_labels_pass(TN, NS)",
+        "namespace_test_admits(TN, NS) <= ntest_namespace(TN, NS) & namespace_labels_pass(TN, NS)"
+        " & namespace(NS, NC)",
+    )
+    program = checked_program(text)
+    obj = WorkloadObject(ObjectRef("", "v1", "configmaps", "ns1", "a"), "ConfigMap", ())
+    policy = BindingPolicy("p", "u", (), (DownsyncClause(namespaces=("ns1",)),))
+    snapshot = Snapshot(
+        namespaces=(Namespace("ns1", (("kubernetes.io/metadata.name", "ns1"),)),),
+        objects=(obj,),
+        policies=(policy,),
+    )
+    model = Model(snapshot, program=program)
+    assert obj in model.result.resolutions[0].objects
+    after = model.apply([Delete(Key("namespace", "ns1"))])
+    assert obj not in after.resolutions[0].objects
+    assert observable(after) == observable(
+        Model(
+            apply_to_snapshot(snapshot, [Delete(Key("namespace", "ns1"))]), program=program
+        ).result
+    )

@@ -83,6 +83,12 @@ BUILTINS: tuple[Predicate, ...] = (
 )
 
 
+# Inputs that say which class a subject belongs to: name -> (member position, class position).
+# A relation that reaches its subjects only through one of these can be derived per class and
+# expanded into members in Python (the engine checks the rule text for that shape).
+MEMBERSHIP: dict[str, tuple[int, int]] = {"wec": (0, 1)}
+
+
 @dataclass(frozen=True, slots=True)
 class Aggregate:
     """`name(K, N)`: N is the number of distinct V with `source(K, V)` (rows only for N > 0)."""

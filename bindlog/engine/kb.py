@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bindlog.engine.facts import Facts, Row
-from bindlog.engine.interface import AGGREGATES, Aggregate
+from bindlog.engine.interface import AGGREGATES, MEMBERSHIP, Aggregate
 from bindlog.engine.planner import Compiler, PlannedRule, adornment
 from bindlog.engine.program import Atom, Program, Var
 from bindlog.engine.pydatalog_backend import Backend, Value
@@ -38,7 +38,16 @@ class KnowledgeBase:
     def __init__(self, program: Program, forced_plan: int | None = None) -> None:
         self.program = program
         self.backend = Backend()
-        self.compiler = Compiler(program, dict(PLANNED), MATERIALIZED & program.derived)
+        self.compiler = Compiler(
+            program, dict(PLANNED), MATERIALIZED & program.derived, dict(MEMBERSHIP)
+        )
+        # Kept relations whose rules reach their subjects only through a class: kept per class.
+        for pred in sorted(MATERIALIZED & program.derived):
+            for pos in range(len(program.rules_for(pred)[0].head.args)):
+                found = self.compiler.class_form(pred, pos)
+                if found is not None:
+                    self.compiler.kept_per_class[pred] = (pos, found[1])
+                    break
         self.forced_plan = forced_plan  # tests: every key takes this plan (when it exists)
         self.plan_of: dict[tuple[str, str, int, Value], str] = {}  # (pred, ad, rule, key) -> guard
         self.generation = 0  # bumped on every change of facts
@@ -69,6 +78,25 @@ class KnowledgeBase:
         if rules:
             self.backend.add_rules(rules)
         return self.backend.query(self.compiler.name(predicate, ad), args)
+
+    def query_expanded(
+        self, predicate: str, pos: int, members: dict[Any, list[Any]]
+    ) -> list[tuple[Any, ...]] | None:
+        """All rows of `predicate`, derived per class at `pos` and expanded into the class
+        members; None when the rules do not have that shape (ask `query` then)."""
+        found = self.compiler.class_form(predicate, pos)
+        if found is None:
+            return None
+        name, _ = found
+        rules = self.compiler.take_class_rules()
+        if rules:
+            self.backend.add_rules(rules)
+        arity = len(self.program.rules_for(predicate)[0].head.args)
+        out = set()
+        for row in self.backend.query(name, (None,) * arity):
+            for member in members.get(row[pos], ()):
+                out.add((*row[:pos], member, *row[pos + 1 :]))
+        return list(out)
 
     def ensure_compiled(self, predicate: str, args: Sequence[Value | None]) -> None:
         rules = self.compiler.compile(predicate, adornment(args))

@@ -130,8 +130,13 @@ class Compiler:
     # Predicates the engine derives first and keeps as facts (`<name>__m`): rules that use them
     # read the kept rows instead of deriving them again (bottom-up, stratum by stratum).
     materialized: frozenset[str] = frozenset()
+    # Class membership inputs: name -> (member position, class position), e.g. wec(C, WC).
+    membership: dict[str, tuple[int, int]] = field(default_factory=dict)
     compiled: set[tuple[str, Adornment]] = field(default_factory=set)
     plans: dict[tuple[str, Adornment], list[PlannedRule]] = field(default_factory=dict)
+    _pending_class: list[Rule] = field(default_factory=list)
+    # Materialized relations kept per class: name -> (member position, membership predicate).
+    kept_per_class: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     def name(self, predicate: str, adorn: Adornment) -> str:
         if predicate not in self.program.derived:
@@ -187,23 +192,132 @@ class Compiler:
             compiled = []
             for k, order in enumerate(orders):
                 guard = Literal(f"{head_name}__plan{index}_{k}", (Var(key),))
-                body = (guard, *self._calls(order, bound, todo))
+                body = (guard, *self._calls(order, bound, todo, rule))
                 compiled.append(CompiledRule(Literal(head_name, head.args), body))
             return compiled
         order = order_body(rule.body, bound, derived)
-        return [CompiledRule(Literal(head_name, head.args), self._calls(order, bound, todo))]
+        body = self._calls(order, bound, todo, rule)
+        return [CompiledRule(Literal(head_name, head.args), body)]
+
+    # --- class forms ---------------------------------------------------------------------------
+    # A predicate whose argument at `pos` ranges over the members of classes (it reaches the
+    # rule only through a membership literal such as wec(C, WC)) can be derived per class and
+    # expanded into members afterwards: far fewer rows for pyDatalog, the same relation.
+
+    def class_form(self, predicate: str, pos: int) -> tuple[str, str] | None:
+        """(name of the class form, membership predicate) when `predicate` at `pos` is
+        class-expandable, compiling the class form's rules; None otherwise."""
+        found = self._class_rules(predicate, pos)
+        if found is None:
+            return None
+        rules, membership = found
+        name = f"{predicate}__class{pos}"
+        if (name, "") not in self.compiled:
+            self.compiled.add((name, ""))
+            self._pending_class.extend(rules)
+        return name, membership
+
+    def take_class_rules(self) -> list[CompiledRule]:
+        out: list[CompiledRule] = []
+        todo: list[tuple[str, Adornment]] = []
+        for rule in self._pending_class:
+            order = order_body(rule.body, set(), self.program.derived)
+            head = Literal(rule.head.predicate, rule.head.args)
+            out.append(CompiledRule(head, self._calls(order, set(), todo)))
+        self._pending_class.clear()
+        for pred, ad in todo:
+            out.extend(self.compile(pred, ad))
+        return out
+
+    def _class_rules(self, predicate: str, pos: int) -> tuple[list[Rule], str] | None:
+        rules = self.program.rules_for(predicate)
+        if not rules:
+            return None
+        out: list[Rule] = []
+        membership = None
+        name = f"{predicate}__class{pos}"
+        for rule in rules:
+            member = rule.head.args[pos]
+            if not isinstance(member, Var) or rule.head.args.count(member) != 1:
+                return None
+            uses = [a for a in rule.body if member in a.args]
+            if len(uses) != 1 or uses[0].negated:
+                return None
+            use = uses[0]
+            if use.args.count(member) != 1:
+                return None
+            if use.predicate in self.membership:
+                mpos, cpos = self.membership[use.predicate]
+                if use.args[mpos] != member or not isinstance(use.args[cpos], Var):
+                    return None
+                klass = use.args[cpos]
+                head_args = list(rule.head.args)
+                head_args[pos] = klass
+                body = tuple(a for a in rule.body if a is not use)
+                kind = use.predicate
+            else:
+                if use.predicate not in self.program.derived:
+                    return None
+                inner = self._class_rules(use.predicate, use.args.index(member))
+                if inner is None:
+                    return None
+                kind = inner[1]
+                klass = Var(f"{member.name}__K")
+                head_args = list(rule.head.args)
+                head_args[pos] = klass
+                inner_name = self.class_form(use.predicate, use.args.index(member))
+                assert inner_name is not None
+                args = tuple(klass if a == member else a for a in use.args)
+                body = tuple(Atom(inner_name[0], args) if a is use else a for a in rule.body)
+            if membership not in (None, kind):
+                return None
+            membership = kind
+            head = Atom(name, tuple(head_args))
+            out.append(Rule(f"{rule.rule_id} (per class)", head, body, rule.comment))
+        assert membership is not None
+        return out, membership
 
     def _calls(
-        self, order: tuple[Atom, ...], bound: set[str], todo: list[tuple[str, Adornment]]
+        self,
+        order: tuple[Atom, ...],
+        bound: set[str],
+        todo: list[tuple[str, Adornment]],
+        rule: Rule | None = None,
     ) -> tuple[Literal, ...]:
         known = set(bound)
-        out = []
+        out: list[Literal] = []
         for atom in order:
             ad = "".join(
                 "b" if not isinstance(a, Var) or a.name in known else "f" for a in atom.args
             )
-            if atom.predicate in self.program.derived and atom.predicate not in self.materialized:
-                todo.append((atom.predicate, ad))
-            out.append(Literal(self.call_name(atom.predicate, ad), atom.args, atom.negated))
+            kept = self.kept_per_class.get(atom.predicate)
+            if kept is not None and rule is not None and not atom.negated:
+                out.extend(self._kept_class_call(atom, kept, rule))
+            else:
+                if (
+                    atom.predicate in self.program.derived
+                    and atom.predicate not in self.materialized
+                ):
+                    todo.append((atom.predicate, ad))
+                out.append(Literal(self.call_name(atom.predicate, ad), atom.args, atom.negated))
             known |= _vars(atom)
         return tuple(out)
+
+    def _kept_class_call(self, atom: Atom, kept: tuple[int, str], rule: Rule) -> list[Literal]:
+        """A call of a relation kept per class: the class rows, and the membership literal only
+        when the rule uses the member (an existential member needs just a non-empty class:
+        kept class rows come from real members)."""
+        pos, membership = kept
+        member = atom.args[pos]
+        klass = Var(f"{member}__K" if isinstance(member, Var) else "K__")
+        args = tuple(klass if i == pos else a for i, a in enumerate(atom.args))
+        out = [Literal(f"{atom.predicate}__mx", args)]
+        used = isinstance(member, Var) and (
+            member in rule.head.args or sum(member in a.args for a in rule.body) > 1
+        )
+        if used or not isinstance(member, Var):
+            mpos, cpos = self.membership[membership]
+            margs: list[Var | str | int] = [klass, klass]
+            margs[mpos], margs[cpos] = member, klass
+            out.append(Literal(membership, tuple(margs)))
+        return out
