@@ -24,7 +24,8 @@ from typing import Any
 
 import pytest
 
-from bindlog.adapters import load
+from bindlog.adapters import Limits, load
+from bindlog.adapters.yaml_files import _read_text
 from bindlog.cli import main
 from bindlog.errors import InputError
 
@@ -320,3 +321,14 @@ def test_graph_output_is_valid_whatever_the_names_hold(tmp_path: Path) -> None:
     for line in mermaid.splitlines():
         if re.match(r"  n\d+\[", line):  # a node: the quoted label holds no quote of its own
             assert re.fullmatch(r'  n\d+\["[^"]*"\]:::\w+', line), line
+
+
+def test_a_fifo_swapped_in_after_the_walk_is_not_opened_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "late.yaml"
+    os.mkfifo(fifo)  # no writer: a blocking open would wait for ever
+    problems: list[Any] = []
+    text, _ = _read_text(str(fifo), True, problems, None, Limits(), 10**9)
+    assert text is None
+    assert [str(p) for p in problems] == [
+        f"{fifo}[doc 0]: cannot read: not a regular file (a FIFO)"
+    ]

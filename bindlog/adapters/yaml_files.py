@@ -83,6 +83,13 @@ def _special(mode: int) -> str | None:
 def expand_paths(
     paths: list[str], problems: list[InputProblem], warnings: list[InputProblem] | None = None
 ) -> list[str]:
+    """The files `paths` name, in reading order; see `_expand`."""
+    return [path for path, _ in _expand(paths, problems, warnings)]
+
+
+def _expand(
+    paths: list[str], problems: list[InputProblem], warnings: list[InputProblem] | None = None
+) -> list[tuple[str, bool]]:
     """Files in the order given; a directory contributes its manifest files, recursively, sorted.
 
     Symbolic links to directories are not followed (no loops); links to files are read. Inside
@@ -91,26 +98,30 @@ def expand_paths(
     would drop objects without a word. A path named explicitly is read whatever it is, so
     `-f <(kubectl get ...)` works.
     """
-    out: list[str] = []
+    # (path, found by walking a directory): a walked path is opened without blocking and read
+    # only if it is still a regular file then, so a FIFO swapped in after the walk cannot hang.
+    out: list[tuple[str, bool]] = []
     for path in paths:
         if path == STDIN:
-            out.append(path)
+            out.append((path, False))
             continue
         if os.path.isdir(path):
-            out.extend(_walk(path, problems))
+            out.extend((found, True) for found in _walk(path, problems))
         elif os.path.lexists(path):
-            out.append(path)
+            out.append((path, False))
         else:
             problems.append(InputProblem(Source(path, 0), "", "", "no such file or directory"))
     return _once(out, warnings)
 
 
-def _once(paths: list[str], warnings: list[InputProblem] | None) -> list[str]:
+def _once(
+    paths: list[tuple[str, bool]], warnings: list[InputProblem] | None
+) -> list[tuple[str, bool]]:
     """Each file read once, however many times it is named (`-f dir -f dir/a.yaml`): read
     twice, every object in it would be its own duplicate."""
     seen: dict[tuple[int, int], str] = {}
-    out: list[str] = []
-    for path in paths:
+    out: list[tuple[str, bool]] = []
+    for path, walked in paths:
         try:
             info = os.stat(path) if path != STDIN else None
         except OSError:
@@ -129,7 +140,7 @@ def _once(paths: list[str], warnings: list[InputProblem] | None) -> list[str]:
                     )
                 continue
             seen[key] = path
-        out.append(path)
+        out.append((path, walked))
     return out
 
 
@@ -182,10 +193,10 @@ def read_documents(
     limits = limits or Limits()
     budget = limits.budget()
     bytes_left = limits.max_total_bytes
-    for path in expand_paths(paths, problems, warnings):
+    for path, walked in _expand(paths, problems, warnings):
         if budget.exhausted or bytes_left < 0:
             break  # the total was reported once; reading on would only repeat it
-        text, bytes_left = _read_text(path, problems, stdin, limits, bytes_left)
+        text, bytes_left = _read_text(path, walked, problems, stdin, limits, bytes_left)
         if text is None:
             continue
         docs = _documents(path, text, problems, budget)
@@ -207,6 +218,7 @@ def _reason(e: OSError) -> str:
 
 def _read_text(
     path: str,
+    walked: bool,
     problems: list[InputProblem],
     stdin: BinaryIO | None,
     limits: Limits,
@@ -218,13 +230,17 @@ def _read_text(
         if path == STDIN:
             raw = _read_bounded(stdin or sys.stdin.buffer, limit)
         else:
-            # O_NONBLOCK: an explicit FIFO still blocks in read (until a writer comes), but
-            # opening never hangs; O_NOCTTY: a terminal named by mistake does not become ours.
-            fd = os.open(path, os.O_RDONLY | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+            # A named path is opened as `cat` would (a FIFO waits for its writer); a walked one
+            # without blocking, and read only if it is still a regular file. O_NOCTTY: a
+            # terminal named by mistake does not become ours.
+            flags = os.O_RDONLY | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
+            fd = os.open(path, flags | (os.O_NONBLOCK if walked else 0))
             with os.fdopen(fd, "rb") as fh:
                 info = os.fstat(fh.fileno())
                 if stat.S_ISDIR(info.st_mode):
                     raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+                if walked and not stat.S_ISREG(info.st_mode):
+                    raise OSError(errno.EINVAL, f"not a regular file ({_special(info.st_mode)})")
                 if stat.S_ISREG(info.st_mode) and info.st_size > limit:
                     raw = None  # reported below, never read
                 else:
