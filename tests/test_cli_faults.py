@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = str(ROOT / "examples" / "nginx")
 CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s, namespace: x}\n"
 POLICY = (
-    "apiVersion: control.kubestellar.io/v1alpha1\nkind: BindingPolicy\nmetadata: {name: %s, uid: u1}\n"
+    "apiVersion: control.kubestellar.io/v1alpha1\nkind: BindingPolicy\n"
+    "metadata: {name: %s, uid: u1}\n"
     "spec: {clusterSelectors: [{}], downsync: [{resources: [%s]}]}\n"
 )
 CLUSTER = (
