@@ -81,6 +81,7 @@ class _Space:
     space: LabelSpace | None = None
     deferred: bool = True
     by_class: dict[int, list[int]] = field(default_factory=dict)  # class -> matching selectors
+    object_classes: dict[int, list[int]] | None = None  # objects: label class -> object classes
 
     def freeze_keys(self) -> None:
         self.space = LabelSpace(self.selectors.items)
@@ -94,8 +95,15 @@ class _Space:
                 raise NeedsRebuild(f"selector {sel.text} tests a label key not tested before")
             for c in sorted(self.space.matching_classes(sel)):
                 self.by_class.setdefault(c, []).append(sid)
-                out[self.builtin].append((sid, c))
+                out[self.builtin].extend((sid, x) for x in self.subjects_of(c))
         return sid
+
+    def subjects_of(self, label_class: int) -> Iterable[int]:
+        """The ids the builtin's facts name for a label class: the class itself, or (objects)
+        the object classes of that label class."""
+        if self.object_classes is None:
+            return (label_class,)
+        return self.object_classes.get(label_class, ())
 
     def label_class(self, labels: tuple[tuple[str, str], ...]) -> tuple[int, bool]:
         """The class of `labels`, and whether it is new."""
@@ -153,6 +161,10 @@ class Encoding:
     existing_bindings: frozenset[str] = frozenset()  # names of Binding objects in the input
     _known: set[tuple[str, Row]] = field(default_factory=set)
     _next: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def __post_init__(self) -> None:
+        # Object selectors match label classes; their facts name the object classes of each.
+        self.object_space.object_classes = self.classes_of_label_class
 
     def _new_id(self, kind: str) -> int:
         n = self._next[kind]

@@ -20,7 +20,7 @@ evaluation. `tests/test_incremental.py` checks every path against a full evaluat
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from contextlib import contextmanager
 from functools import cache
@@ -97,8 +97,22 @@ class Model:
             int(o): int(oc) for o, _, oc in facts.get("workload", ())
         }
         # The access paths every derivation uses, compiled before plans are chosen for them.
-        for args in ((None,) * 4, (0, None, None, None), (None, 0, None, None)):
-            kb.ensure_compiled("policy_object", args)
+        patterns: tuple[tuple[str, tuple[int | None, ...]], ...] = (
+            ("policy_object", (None, None, None, None)),
+            ("policy_object", (0, None, None, None)),
+            ("policy_object", (None, 0, None, None)),
+        )
+        for pred, args in patterns:
+            kb.ensure_compiled(pred, args)
+        # The rules above the kept relations, compiled now so that every kept form they read
+        # is known before the rows are kept.
+        for pred, args in (
+            ("has_binding", (None,)),
+            ("has_binding", (0,)),
+            ("singleton_qualified", (None, None)),
+            ("singleton_problem", (None, None)),
+        ):
+            kb.ensure_compiled(pred, args)
         kb.choose_plans(enc.clause_ids)
         self._derive_all()
         self._snapshot: Snapshot | None = snapshot
@@ -121,7 +135,8 @@ class Model:
             for p, o, k, v in kb.query("policy_object", (None, None, None, None)):
                 self._objs[int(p)].setdefault(int(o), {}).setdefault(k, set()).add(v)
             # Kept as facts for the rules above them (has_binding, the singleton rules).
-            self._kept: dict[int, tuple[set[Row], set[Row]]] = {}
+            self._kept: dict[int, dict[str, set[Row]]] = {}
+            self._kept_counts: Counter[tuple[str, Row]] = Counter()
             self._keep(self._order)
             self._has_binding = {int(p) for (p,) in kb.query("has_binding", (None,))}
         self._wec_policies: dict[int, set[int]] = defaultdict(set)
@@ -135,33 +150,55 @@ class Model:
         self._resolutions: dict[int, PolicyResolution] = {}
         self._derive_singleton()
 
-    def _rows_of(self, p: int) -> tuple[set[Row], set[Row]]:
-        if "selects_wec" in self._kb.compiler.kept_per_class:
-            classes = self._enc.wec_classes
-            wecs: set[Row] = {(p, classes[c]) for c in self._dests.get(p, ())}
-        else:
-            wecs = {(p, c) for c in self._dests.get(p, ())}
-        objs: set[Row] = {
-            (p, o, k, v)
-            for o, mods in self._objs.get(p, {}).items()
-            for k, values in mods.items()
-            for v in values
+    def _kept_rows(self, p: int) -> dict[str, set[Row]]:
+        """Every kept form of policy p's rows of the kept relations, by fact name."""
+        if p not in self._enc.policies:
+            return {}
+        full: dict[str, set[Row]] = {
+            "selects_wec": {(p, c) for c in self._dests.get(p, ())},
+            "policy_object": {
+                (p, o, k, v)
+                for o, mods in self._objs.get(p, {}).items()
+                for k, values in mods.items()
+                for v in values
+            },
         }
-        return wecs, objs
+        compiler = self._kb.compiler
+        out: dict[str, set[Row]] = {}
+        for pred, rows in full.items():
+            if pred in compiler.kept_per_class:
+                pos, _ = compiler.kept_per_class[pred]
+                classes = self._enc.wec_classes
+                out[f"{pred}__mx"] = {(*r[:pos], classes[int(r[pos])], *r[pos + 1 :]) for r in rows}
+            else:
+                out[f"{pred}__m"] = rows
+        for name, (pred, keep) in compiler.kept_projections.items():
+            out[name] = {tuple(r[i] for i in keep) for r in full[pred]}
+        return out
 
     def _keep(self, policies: Iterable[int]) -> None:
-        """Bring the kept rows (`selects_wec__m`, `policy_object__m`) of `policies` up to date."""
+        """Bring the kept rows of `policies` up to date: the kept relations (selects_wec,
+        policy_object) in every form the compiled rules read."""
         retract, add = new_facts(), new_facts()
+        counts = self._kept_counts
         for p in policies:
-            old_w, old_o = self._kept.pop(p, (set(), set()))
-            new_w, new_o = self._rows_of(p) if p in self._enc.policies else (set(), set())
-            wec_rows = "selects_wec__mx" if self._kb.compiler.kept_per_class else "selects_wec__m"
-            retract[wec_rows].extend(old_w - new_w)
-            retract["policy_object__m"].extend(old_o - new_o)
-            add[wec_rows].extend(new_w - old_w)
-            add["policy_object__m"].extend(new_o - old_o)
-            if new_w or new_o:
-                self._kept[p] = (new_w, new_o)
+            old = self._kept.pop(p, {})
+            new = self._kept_rows(p)
+            for name in old.keys() | new.keys():
+                before, after = old.get(name, set()), new.get(name, set())
+                # A projection may hold one row for several policies: a fact stays while any
+                # policy still has it.
+                for row in before - after:
+                    counts[(name, row)] -= 1
+                    if not counts[(name, row)]:
+                        del counts[(name, row)]
+                        retract[name].append(row)
+                for row in after - before:
+                    counts[(name, row)] += 1
+                    if counts[(name, row)] == 1:
+                        add[name].append(row)
+            if any(new.values()):
+                self._kept[p] = new
         self._kb.retract_facts(retract)
         self._kb.assert_facts(add)
 

@@ -137,6 +137,8 @@ class Compiler:
     _pending_class: list[Rule] = field(default_factory=list)
     # Materialized relations kept per class: name -> (member position, membership predicate).
     kept_per_class: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # Kept projections the compiled rules read: name -> (relation, positions kept).
+    kept_projections: dict[str, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
 
     def name(self, predicate: str, adorn: Adornment) -> str:
         if predicate not in self.program.derived:
@@ -291,7 +293,10 @@ class Compiler:
                 "b" if not isinstance(a, Var) or a.name in known else "f" for a in atom.args
             )
             kept = self.kept_per_class.get(atom.predicate)
-            if kept is not None and rule is not None and not atom.negated:
+            projected = self._projection(atom, rule) if rule is not None else None
+            if projected is not None:
+                out.append(projected)
+            elif kept is not None and rule is not None and not atom.negated:
                 out.extend(self._kept_class_call(atom, kept, rule))
             else:
                 if (
@@ -302,6 +307,21 @@ class Compiler:
                 out.append(Literal(self.call_name(atom.predicate, ad), atom.args, atom.negated))
             known |= _vars(atom)
         return tuple(out)
+
+    def _projection(self, atom: Atom, rule: Rule) -> Literal | None:
+        """A call of a kept relation whose variables the rule uses only here (existential):
+        the kept projection onto the other positions, far fewer rows than the relation."""
+        if atom.predicate not in self.materialized or atom.negated:
+            return None
+        every = [a for x in (rule.head, *rule.body) for a in x.args if isinstance(a, Var)]
+        keep = tuple(
+            i for i, a in enumerate(atom.args) if not isinstance(a, Var) or every.count(a) > 1
+        )
+        if len(keep) == len(atom.args):
+            return None
+        name = f"{atom.predicate}__m_{'_'.join(map(str, keep))}"
+        self.kept_projections[name] = (atom.predicate, keep)
+        return Literal(name, tuple(atom.args[i] for i in keep))
 
     def _kept_class_call(self, atom: Atom, kept: tuple[int, str], rule: Rule) -> list[Literal]:
         """A call of a relation kept per class: the class rows, and the membership literal only

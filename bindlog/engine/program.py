@@ -1,6 +1,6 @@
 """The rule program as data: binding.dl parsed with `ast` into Rule objects.
 
-pyDatalog gets the text; the explainer and the stratification check get these objects. Both come
+The engine compiles its access paths from these objects; the explainer reasons over them. Both come
 from the same file, so explanations follow the rules that decided.
 """
 
@@ -9,8 +9,6 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from functools import cache
-
-import networkx as nx
 
 from bindlog.errors import RuleError
 
@@ -136,15 +134,31 @@ def _comment_above(lines: list[str], lineno: int) -> str:
 
 
 def check_stratified(program: Program) -> None:
-    """Reject a program with recursion through negation (pyDatalog would answer wrongly)."""
-    graph: nx.DiGraph[str] = nx.DiGraph()
+    """Reject a program with recursion through negation (pyDatalog would answer wrongly): a
+    negated premise p of a rule for q is fine unless q (through rules using it) reaches p."""
+    users: dict[str, set[str]] = {}
     for rule in program.rules:
         for atom in rule.body:
-            graph.add_edge(atom.predicate, rule.head.predicate, negated=atom.negated)
-    for component in nx.strongly_connected_components(graph):
-        for u, v, data in graph.subgraph(component).edges(data=True):
-            if data["negated"]:
-                raise RuleError(f"{u} -> {v}: negation inside a recursive cycle")
+            users.setdefault(atom.predicate, set()).add(rule.head.predicate)
+    for rule in program.rules:
+        for atom in rule.body:
+            if atom.negated and _reaches(users, rule.head.predicate, atom.predicate):
+                raise RuleError(
+                    f"{atom.predicate} -> {rule.head.predicate}: negation inside a recursive cycle"
+                )
+
+
+def _reaches(users: dict[str, set[str]], start: str, goal: str) -> bool:
+    seen, todo = {start}, [start]
+    while todo:
+        pred = todo.pop()
+        if pred == goal:
+            return True
+        for nxt in users.get(pred, ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return False
 
 
 @cache
