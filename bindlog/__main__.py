@@ -29,14 +29,13 @@ def run() -> NoReturn:
         code = main()
     except SystemExit as e:  # argparse: --help, --version, usage errors
         code = _exit_code(e.code)
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:  # the reader left early (`| head`): nothing more can be delivered
-        code = code or 1
-    try:
-        sys.stderr.flush()
-    except BrokenPipeError:
-        code = code or 1
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the descriptor closed (`>&-`): main said so already
+            continue
+        try:
+            stream.flush()
+        except BrokenPipeError:  # the reader left early (`| head`): nothing more to deliver
+            code = code or 1
     os._exit(code)
 
 
