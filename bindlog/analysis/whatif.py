@@ -343,8 +343,11 @@ def explain_pairs(outcome: Outcome, limit: int) -> tuple[list[PairExplanation], 
                 elif wec not in wecs:
                     note = f"WEC {wec!r} is no longer in the inventory"
                 report = None if note else explainer.explain_object(objects[oid], wec)
-                if report is not None and not added and wec in report.bound:
-                    note = f"still bound through other BindingPolicies, not through {d.name!r}"
+                if report is not None and not added:
+                    if wec in report.bound:
+                        note = f"still bound through other BindingPolicies, not through {d.name!r}"
+                    # The question is why this Binding lost the pair: its own policy's verdict.
+                    report.verdicts = [v for v in report.verdicts if v.policy == d.name]
                 out.append(
                     PairExplanation(d.name, oid, wec, added, report, note, explainer.describer)
                 )

@@ -51,7 +51,11 @@ def register(sub: Any) -> None:
     p.add_argument(
         "-n",
         "--namespace",
-        help="namespace of the objects that --label and --delete name",
+        action=_Namespace,
+        nargs="+",
+        metavar="NS",
+        help="namespace of the objects --label and --delete name (one per command, as in "
+        "kubectl); may stand between a --label target and its labels",
     )
     p.add_argument(
         "--apply-file",
@@ -86,6 +90,23 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=run)
 
 
+class _Namespace(argparse.Action):
+    """`-n NS`, allowing kubectl's `--label TYPE/NAME -n NS KEY=VALUE`: the labels after NS
+    belong to the --label before it."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, ns: argparse.Namespace, values: Any, _: Any = None
+    ) -> None:
+        namespace, *edits = values
+        if ns.namespace is not None and ns.namespace != namespace:
+            parser.error("one namespace per command (-n): use --scenarios for several")
+        ns.namespace = namespace
+        if edits:
+            if not ns.label:
+                parser.error(f"{edits[0]!r} after -n {namespace} follows no --label TYPE/NAME")
+            ns.label[-1] = [*ns.label[-1], *edits]
+
+
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with report_errors(err, exit_code=2 if args.exit_code else None) as failed:
         code = _run(args, out, err)
@@ -104,7 +125,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.scenarios:
         scenarios = read_scenarios(args.scenarios, loaded, args.limits)
     else:
-        scenarios = [Scenario("", _inline_changes(args, loaded))]
+        scenarios = [Scenario("", inline_changes(args, loaded))]
     answered = [(s, loaded.what_if(s.changes)) for s in scenarios]
     docs = [_doc(s, o, args) for s, o in answered]
     if args.output == "text":
@@ -118,7 +139,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_CHANGED if args.exit_code and changed else EXIT_OK
 
 
-def _inline_changes(args: argparse.Namespace, loaded: LoadedModel) -> ChangeSet:
+def inline_changes(args: argparse.Namespace, loaded: LoadedModel) -> ChangeSet:
     changes: list[Change] = []
     if args.apply_file:
         changes.extend(loaded.manifests(args.apply_file, sys.stdin.buffer, args.limits))
