@@ -167,11 +167,11 @@ def spec_of(binding: dict[str, Any]) -> tuple[str, Spec]:
     def bad(path: str, detail: str) -> None:
         problems.append(InputProblem(None, label, path, detail))
 
-    spec = binding.get("spec") or {}
+    spec = _or(binding.get("spec"), {})
     if not isinstance(spec, dict):
         raise InputError([InputProblem(None, label, "spec", "Invalid value: must be a mapping")])
     destinations: set[str] = set()
-    raw_dests = spec.get("destinations") or []
+    raw_dests = _or(spec.get("destinations"), [])
     if not isinstance(raw_dests, list):
         bad("spec.destinations", "Invalid value: must be a list")
         raw_dests = []
@@ -182,12 +182,12 @@ def spec_of(binding: dict[str, Any]) -> tuple[str, Spec]:
         else:
             destinations.add(cid)
     objects: dict[ObjectId, Fields] = {}
-    workload = spec.get("workload") or {}
+    workload = _or(spec.get("workload"), {})
     if not isinstance(workload, dict):
         bad("spec.workload", "Invalid value: must be a mapping")
         workload = {}
     for scope in ("clusterScope", "namespaceScope"):
-        entries = workload.get(scope) or []
+        entries = _or(workload.get(scope), [])
         if not isinstance(entries, list):
             bad(f"spec.workload.{scope}", "Invalid value: must be a list")
             continue
@@ -198,6 +198,11 @@ def spec_of(binding: dict[str, Any]) -> tuple[str, Spec]:
     if problems:
         raise InputError(problems)
     return name, Spec(frozenset(destinations), objects)
+
+
+def _or(value: Any, default: Any) -> Any:
+    """`value`, or `default` when absent (None): a wrongly typed empty value is still wrong."""
+    return default if value is None else value
 
 
 def _entry(entry: Any, path: str, scope: str, bad: Any) -> tuple[ObjectId, Fields] | None:
