@@ -72,7 +72,8 @@ def test_a_version_change_is_a_change_of_the_same_object() -> None:
         [binding("p", ["w"], [cm("a")])], [binding("p", ["w"], [cm("a", version="v2")])]
     )
     (bd,) = d.bindings
-    assert bd.objects_added == () and bd.objects_removed == ()
+    assert bd.objects_added == ()
+    assert bd.objects_removed == ()
     assert [(c.object.name, c.changes) for c in bd.objects_changed] == [
         ("a", (("version", "v1", "v2"),))
     ]
@@ -104,8 +105,9 @@ def test_created_deleted_and_changed_with_natural_order() -> None:
     assert d.summary() == (
         "3 Bindings change (1 created, 1 deleted): +3 WECs, -1 WEC, +1 object, -2 objects"
     )
-    # (object, WEC) pairs: p2 gains b on three WECs and loses a on two... w1 and w10 kept.
-    assert len(d.bindings[1].pairs_added) == 4 and len(d.bindings[1].pairs_removed) == 2
+    # (object, WEC) pairs of p2: a on w1, w10 before; b on w1, w2, w3, w10 after.
+    assert len(d.bindings[1].pairs_added) == 4
+    assert len(d.bindings[1].pairs_removed) == 2
 
 
 def test_json_schema_shape() -> None:
