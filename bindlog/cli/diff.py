@@ -112,10 +112,19 @@ def _diff(args: argparse.Namespace, err: TextIO) -> Diff:
             raise Usage("stdin (-) can be read by -f or by --against, not both")
         new = _resolve(args.against, args, err)
         return diff_bindings(old.bindings, new.bindings)
-    present = list(old.result.snapshot.bindings)
+    policies = {p.name for p in old.result.snapshot.policies}
+    present = []
+    for binding in old.result.snapshot.bindings:
+        meta = binding.get("metadata")
+        name = meta.get("name") if isinstance(meta, dict) else None
+        if isinstance(name, str) and name not in policies:
+            # The controller leaves a Binding that no BindingPolicy owns alone: not drift.
+            print(f"warning: Binding/{name}: no BindingPolicy of that name; not compared", file=err)
+            continue
+        present.append(binding)
     if not present:
         print(
-            "warning: no Binding objects in the input: everything computed shows as created",
+            "warning: no Binding objects in the input: every computed Binding shows as created",
             file=err,
         )
     return diff_bindings(present, old.bindings)
