@@ -302,3 +302,27 @@ def test_drift_with_a_malformed_binding_is_an_error(tmp_path: Path) -> None:
     code, _, err = run("diff", "-f", str(tmp_path))
     assert code == 2
     assert "Binding/db: spec.destinations[0].clusterId: Required value" in err
+
+
+def test_apply_file_may_carry_an_input_crd_again_and_warns_like_loading(tmp_path: Path) -> None:
+    base = tmp_path / "base.yaml"
+    base.write_text(WIDGETS)
+    new = tmp_path / "new.yaml"
+    crd = WIDGETS.split("---\n")[0]
+    policy = (
+        "apiVersion: control.kubestellar.io/v1alpha1\nkind: BindingPolicy\n"
+        "metadata: {name: widgets, uid: u}\nspec: {clusterSelectors: [{}], downsync: "
+        "[{resources: [widgets], objectSelectors: [{matchLabels: {'bad key': x}}]}]}\n"
+    )
+    new.write_text(crd + "---\n" + policy)
+    code, out, err = run("what-if", "-f", str(base), "--apply-file", str(new), "--exit-code")
+    # The skipped selector selects nothing, as KubeStellar skips it: the Binding keeps its WEC.
+    assert (code, out) == (0, "no Binding changes\n"), err
+    assert "warning: " in err
+    assert "invalid selector skipped" in err
+
+
+def test_stdin_is_read_once() -> None:
+    code, _, err = run("what-if", "-f", "-", "--apply-file", "-")
+    assert code == 2
+    assert "stdin (-) can be read by -f or by --apply-file, not both" in err

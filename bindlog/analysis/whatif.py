@@ -78,16 +78,23 @@ class LoadedModel:
         return targets.delete_change(self.snapshot, target, namespace)
 
     def manifests(
-        self, paths: list[str], stdin: BinaryIO | None = None, limits: Limits | None = None
+        self,
+        paths: list[str],
+        stdin: BinaryIO | None = None,
+        limits: Limits | None = None,
+        warnings: list[InputProblem] | None = None,
     ) -> tuple[Put, ...]:
-        """A Put per entity in the manifest files `paths` (add, or replace the same identity)."""
+        """A Put per entity in the manifest files `paths` (add, or replace the same identity);
+        tolerated problems (skipped selectors) go to `warnings`."""
         problems: list[InputProblem] = []
-        documents = list(read_documents(paths, problems, stdin, limits))
+        documents = list(read_documents(paths, problems, stdin, limits, warnings))
         if problems:
             raise InputError(problems)
-        return self.documents(documents)
+        return self.documents(documents, warnings)
 
-    def documents(self, documents: list[Document]) -> tuple[Put, ...]:
+    def documents(
+        self, documents: list[Document], warnings: list[InputProblem] | None = None
+    ) -> tuple[Put, ...]:
         """A Put per entity of already-read manifest documents, validated as loading validates."""
         for doc in documents:
             kind = doc.body.get("kind")
@@ -101,7 +108,9 @@ class LoadedModel:
         # A CRD applied again replaces the input's: read only the input CRDs not re-applied.
         renamed = {_crd_name(d) for d in documents if d.body.get("kind") == CRD_KIND}
         crds = [d for d in self.crds if _crd_name(d) not in renamed]
-        snapshot, _ = build_snapshot([*crds, *documents], self.options)
+        snapshot, found = build_snapshot([*crds, *documents], self.options)
+        if warnings is not None:
+            warnings.extend(w for w in found if w.source in ours)
         entities: list[Entity] = [*snapshot.clusters, *snapshot.objects, *snapshot.policies]
         # The input's CRDs are read again only to map kinds; they are not changes.
         return tuple(Put(e) for e in entities if e.source in ours)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import Any, TextIO
 import yaml
 
 from bindlog import api
-from bindlog.cli.common import EXIT_OK, Usage, input_args
+from bindlog.cli.common import EXIT_OK, Usage, input_args, run_resolution
 from bindlog.errors import BindlogError, InputError
 from bindlog.export.diff import Diff, diff_bindings, diff_json, diff_text
 
@@ -99,10 +98,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _resolve(paths: list[str], args: argparse.Namespace, err: TextIO) -> api.Run:
-    run = api.resolve(paths, args.options, stdin=sys.stdin.buffer, limits=args.limits)
-    for warning in run.warnings:
-        print(f"warning: {warning}", file=err)
-    return run
+    # Through the shared loader, so every input flag (files, stdin, live sources) applies.
+    return run_resolution(argparse.Namespace(**{**vars(args), "filename": paths}), err)
 
 
 def _diff(args: argparse.Namespace, err: TextIO) -> Diff:

@@ -23,6 +23,7 @@ from bindlog.analysis.whatif import (
 from bindlog.changes import Change, ChangeSet
 from bindlog.cli.common import EXIT_OK, Usage, input_args
 from bindlog.cli.diff import EXIT_CHANGED, dumps_json, dumps_yaml, report_errors
+from bindlog.errors import InputProblem
 from bindlog.export import explain_render
 from bindlog.export.diff import diff_json, diff_text
 
@@ -119,13 +120,15 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise Usage("--scenarios cannot be combined with --label, --delete or --apply-file")
     if not args.scenarios and not inline:
         raise Usage("nothing to try: give --label, --delete, --apply-file or --scenarios")
+    if "-" in args.apply_file and "-" in args.filename:
+        raise Usage("stdin (-) can be read by -f or by --apply-file, not both")
     loaded = load_model(args.filename, args.options, sys.stdin.buffer, args.limits)
     for warning in loaded.warnings:
         print(f"warning: {warning}", file=err)
     if args.scenarios:
         scenarios = read_scenarios(args.scenarios, loaded, args.limits)
     else:
-        scenarios = [Scenario("", inline_changes(args, loaded))]
+        scenarios = [Scenario("", inline_changes(args, loaded, err))]
     answered = [(s, loaded.what_if(s.changes)) for s in scenarios]
     docs = [_doc(s, o, args) for s, o in answered]
     if args.output == "text":
@@ -139,10 +142,15 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_CHANGED if args.exit_code and changed else EXIT_OK
 
 
-def inline_changes(args: argparse.Namespace, loaded: LoadedModel) -> ChangeSet:
+def inline_changes(
+    args: argparse.Namespace, loaded: LoadedModel, err: TextIO = sys.stderr
+) -> ChangeSet:
     changes: list[Change] = []
     if args.apply_file:
-        changes.extend(loaded.manifests(args.apply_file, sys.stdin.buffer, args.limits))
+        warnings: list[InputProblem] = []
+        changes.extend(loaded.manifests(args.apply_file, sys.stdin.buffer, args.limits, warnings))
+        for warning in warnings:
+            print(f"warning: {warning}", file=err)
     changes.extend(loaded.delete(target, args.namespace) for target in args.delete)
     for target, *edits in args.label:
         changes.append(loaded.label(target, *edits, namespace=args.namespace))
