@@ -54,7 +54,7 @@ def register(sub: Any) -> None:
         "--namespace",
         action=_Namespace,
         nargs="+",
-        metavar="NS",
+        metavar=("NS", "KEY=VALUE|KEY-"),
         help="namespace of the objects --label and --delete name (one per command, as in "
         "kubectl); may stand between a --label target and its labels",
     )
@@ -129,16 +129,19 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         scenarios = read_scenarios(args.scenarios, loaded, args.limits)
     else:
         scenarios = [Scenario("", inline_changes(args, loaded, err))]
-    answered = [(s, loaded.what_if(s.changes)) for s in scenarios]
-    docs = [_doc(s, o, args) for s, o in answered]
-    if args.output == "text":
-        out.write("".join(_text(s, o, args) for s, o in answered))
-    elif args.scenarios:
-        doc = {"scenarios": docs}
+    # One scenario at a time: an outcome holds a whole evaluated model, so none is kept.
+    changed, docs = False, []
+    for scenario in scenarios:
+        outcome = loaded.what_if(scenario.changes)
+        changed = changed or outcome.diff.changed
+        if args.output == "text":
+            out.write(_text(scenario, outcome, args))
+        else:
+            docs.append(_doc(scenario, outcome, args))
+        del outcome
+    if args.output != "text":
+        doc = {"scenarios": docs} if args.scenarios else docs[0]
         out.write(dumps_json(doc) if args.output == "json" else dumps_yaml(doc))
-    else:
-        out.write(dumps_json(docs[0]) if args.output == "json" else dumps_yaml(docs[0]))
-    changed = any(o.diff.changed for _, o in answered)
     return EXIT_CHANGED if args.exit_code and changed else EXIT_OK
 
 
