@@ -326,3 +326,19 @@ def test_stdin_is_read_once() -> None:
     code, _, err = run("what-if", "-f", "-", "--apply-file", "-")
     assert code == 2
     assert "stdin (-) can be read by -f or by --apply-file, not both" in err
+
+
+def test_a_scenarios_alias_bomb_is_measured_not_walked(tmp_path: Path) -> None:
+    lines = ["- name: bomb", "  apply:", "  - &a0 {apiVersion: v1, kind: ConfigMap, x: [1]}"]
+    bomb = "a0: &l0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+    for i in range(1, 12):
+        bomb += f"a{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]\n"
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "\n".join(lines[:2]) + "\n  - apiVersion: v1\n    kind: ConfigMap\n"
+        "    metadata: {name: c, namespace: n}\n    data:\n"
+        + "".join(f"      {line}\n" for line in bomb.splitlines())
+    )
+    code, _, err = run("what-if", "-f", BASE, "--scenarios", str(path), "--exit-code")
+    assert code == 2
+    assert "expands to more than 1000000 nodes through YAML aliases" in err

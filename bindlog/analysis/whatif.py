@@ -196,6 +196,8 @@ def read_scenarios(path: str, loaded: LoadedModel, limits: Limits | None = None)
         raise InputError(
             [InputProblem(source, "", "", "a scenarios file is a YAML list of scenarios")]
         )
+    if (too_big := _beyond_limits(body, limits)) is not None:
+        raise InputError([InputProblem(source, "", "", too_big)])
     problems: list[InputProblem] = []
     out: list[Scenario] = []
     names: set[str] = set()
@@ -225,6 +227,40 @@ def read_scenarios(path: str, loaded: LoadedModel, limits: Limits | None = None)
     if problems:
         raise InputError(problems)
     return out
+
+
+def _beyond_limits(body: Any, limits: Limits) -> str | None:
+    """Why the file is too big once YAML aliases are expanded (or None), as `-f` input is
+    bounded: each shared subtree is sized once, so an alias bomb is measured, never walked."""
+    sizes: dict[int, tuple[int, int]] = {}  # id -> (nodes expanded, depth)
+    on_path: set[int] = set()
+
+    def size(node: Any) -> tuple[int, int]:
+        if not isinstance(node, dict | list):
+            return 1, 0
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in on_path or len(on_path) > limits.max_depth:
+            return limits.max_document_nodes + 1, limits.max_depth + 1
+        on_path.add(key)
+        nodes, depth = 1, 1
+        for child in node.values() if isinstance(node, dict) else node:
+            n, d = size(child)
+            nodes, depth = min(nodes + n, limits.max_document_nodes + 1), max(depth, d + 1)
+        on_path.discard(key)
+        sizes[key] = (nodes, depth)
+        return nodes, depth
+
+    nodes, depth = size(body)
+    if depth > limits.max_depth:
+        return f"nested deeper than {limits.max_depth} levels (see --max-depth)"
+    if nodes > limits.max_document_nodes:
+        return (
+            f"expands to more than {limits.max_document_nodes} nodes through YAML aliases "
+            "or sheer size (see --max-document-nodes)"
+        )
+    return None
 
 
 def _list(item: dict[str, Any], key: str, where: str, bad: Any) -> list[Any]:
