@@ -6,6 +6,8 @@ import copy
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bindlog.errors import InputError
 from bindlog.export.diff import diff_bindings, diff_json, diff_text, natural_key
@@ -177,3 +179,64 @@ def test_malformed_bindings_name_binding_and_field(mutate: Any, field: str) -> N
 
 def test_natural_key() -> None:
     assert sorted(["w10", "w2", "w1", "a"], key=natural_key) == ["a", "w1", "w2", "w10"]
+
+
+# --- properties ---------------------------------------------------------------------------
+
+_objects = st.lists(
+    st.builds(
+        lambda name, version, create_only: cm(name, version=version, createOnly=create_only),
+        st.sampled_from(["a", "b", "c"]),
+        st.sampled_from(["v1", "v2"]),
+        st.booleans(),
+    ),
+    max_size=3,
+    unique_by=lambda o: o["name"],
+)
+_bindings = st.lists(
+    st.builds(
+        binding,
+        st.sampled_from(["p1", "p2", "p10"]),
+        st.lists(st.sampled_from(["w1", "w2", "w10"]), unique=True, max_size=3),
+        _objects,
+    ),
+    max_size=3,
+    unique_by=lambda b: b["metadata"]["name"],
+)
+
+
+@given(_bindings, _bindings)
+def test_the_diff_reversed_swaps_added_and_removed(
+    old: list[dict[str, Any]], new: list[dict[str, Any]]
+) -> None:
+    forward, backward = diff_bindings(old, new), diff_bindings(new, old)
+    assert not diff_bindings(old, old).changed
+    assert [b.name for b in forward.bindings] == [b.name for b in backward.bindings]
+    swap = {"created": "deleted", "deleted": "created", "changed": "changed"}
+    for f, b in zip(forward.bindings, backward.bindings, strict=True):
+        assert swap[f.change] == b.change
+        assert (f.destinations_added, f.destinations_removed) == (
+            b.destinations_removed,
+            b.destinations_added,
+        )
+        assert (f.objects_added, f.objects_removed) == (b.objects_removed, b.objects_added)
+        assert [(c.object, [(k, n, o) for k, o, n in c.changes]) for c in f.objects_changed] == [
+            (c.object, list(c.changes)) for c in b.objects_changed
+        ]
+    c_f, c_b = forward.counts(), backward.counts()
+    assert (c_f["wecsAdded"], c_f["objectsAdded"]) == (c_b["wecsRemoved"], c_b["objectsRemoved"])
+    assert forward.changed == (old_specs(old) != old_specs(new))
+
+
+def old_specs(bindings: list[dict[str, Any]]) -> dict[str, Any]:
+    """The compared content, computed independently: destinations and per-object fields."""
+    out = {}
+    for b in bindings:
+        dests = frozenset(d["clusterId"] for d in b["spec"].get("destinations", []))
+        objs = frozenset(
+            (o["name"], o["version"], o.get("createOnly", False))
+            for o in b["spec"]["workload"].get("namespaceScope", [])
+        )
+        if dests or objs:
+            out[b["metadata"]["name"]] = (dests, objs)
+    return out
