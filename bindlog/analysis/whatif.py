@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, BinaryIO
 
 import yaml
@@ -21,24 +22,57 @@ from bindlog.analysis import targets
 from bindlog.analysis.describe import Describer
 from bindlog.analysis.why import Explainer, ObjectReport
 from bindlog.changes import Change, ChangeError, ChangeSet, Delete, Entity, Put, SetLabels
-from bindlog.engine.evaluate import Result
+from bindlog.engine.evaluate import PolicyResolution, Result
 from bindlog.engine.incremental import Model
 from bindlog.errors import InputError, InputProblem
-from bindlog.export.bindings import bindings
-from bindlog.export.diff import Diff, ObjectId, diff_bindings
+from bindlog.export.bindings import binding_for, bindings
+from bindlog.export.diff import Diff, ObjectId, Spec, diff_specs, spec_of
 from bindlog.model import Snapshot, Source
 
 CRD_KIND = "CustomResourceDefinition"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Outcome:
-    """The answer to one change set: the new result and Bindings, and how they differ."""
+    """The answer to one change set: the new result, how the Bindings differ, and (built on
+    first use) the new Bindings."""
 
     changes: ChangeSet
     result: Result
-    bindings: list[dict[str, Any]]
     diff: Diff
+
+    @cached_property
+    def bindings(self) -> list[dict[str, Any]]:
+        return bindings(self.result)
+
+
+def diff_results(old: Result, new: Result) -> Diff:
+    """The diff of the Bindings of two results, building Bindings only for the policies whose
+    resolution differs: a small change to a large model costs what it changes, not the model.
+    Equal to `diff_bindings(bindings(old), bindings(new))`."""
+    before, after = _valid(old), _valid(new)
+    old_specs: dict[str, Spec] = {}
+    new_specs: dict[str, Spec] = {}
+    for name in before.keys() | after.keys():
+        a, b = before.get(name), after.get(name)
+        if a is b or (
+            a is not None
+            and b is not None
+            and a.destinations == b.destinations
+            and a.objects == b.objects
+        ):
+            continue
+        for res, into in ((a, old_specs), (b, new_specs)):
+            if res is not None:
+                spec = spec_of(binding_for(res))[1]
+                if not spec.empty:
+                    into[name] = spec
+    return diff_specs(old_specs, new_specs)
+
+
+def _valid(result: Result) -> dict[str, PolicyResolution]:
+    # An invalid policy has no Binding (as `bindings` leaves it out).
+    return {r.policy.name: r for r in result.resolutions if not r.invalid}
 
 
 class LoadedModel:
@@ -121,16 +155,15 @@ class LoadedModel:
         """The Bindings after `changes` and their diff against the model's; the model is kept."""
         cs = changes if isinstance(changes, ChangeSet) else ChangeSet(tuple(changes))
         result = self.model.what_if(cs)
-        new = bindings(result) if cs else self.bindings
-        return Outcome(cs, result, new, diff_bindings(self.bindings, new))
+        return Outcome(cs, result, diff_results(self.model.result, result))
 
     def apply(self, changes: ChangeSet | Iterable[Change]) -> Outcome:
         """Like `what_if`, but the model keeps the change (the base moves on)."""
         cs = changes if isinstance(changes, ChangeSet) else ChangeSet(tuple(changes))
-        old = self.bindings
+        old = self.model.result
         result = self.model.apply(cs)
-        self._bindings = bindings(result)
-        return Outcome(cs, result, self._bindings, diff_bindings(old, self._bindings))
+        self._bindings = None
+        return Outcome(cs, result, diff_results(old, result))
 
 
 def _crd_name(doc: Document) -> object:
