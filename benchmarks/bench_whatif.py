@@ -3,9 +3,10 @@
 For each kind of change — one WEC label, one object label, one Namespace label, one policy
 edit — it times `Model.what_if` on a loaded model (median over random picks) and, in the same
 run, a full evaluation of the edited snapshot (`evaluate(apply_to_snapshot(...))`), and reports
-the ratio full / what-if. Then a sweep: N one-label scenarios in one `bindlog what-if
---scenarios` process against one `bindlog resolve` process of the same input. Figures are
-ratios measured in one run on one machine; nothing is asserted.
+the ratio full / what-if; also the time of `LoadedModel.what_if`, which adds the Binding diff.
+Then a sweep: N one-label scenarios in one `bindlog what-if --scenarios` process against one
+`bindlog resolve` process of the same input. Figures are ratios measured in one run on one
+machine; nothing is asserted.
 
     python benchmarks/bench_whatif.py --size M --picks 20 --sweep 100
 """
@@ -101,14 +102,14 @@ def timed(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - t0
 
 
-def single_changes(loaded: LoadedModel, picks: int, seed: int) -> list[dict[str, Any]]:
+def single_changes(loaded: LoadedModel, picks: int, seed: int, diff: bool) -> list[dict[str, Any]]:
     from bindlog.changes import apply_to_snapshot
 
     rows = []
     base = loaded.snapshot
     for name, make in KINDS.items():
         rng = random.Random(seed)
-        incremental, full = [], []
+        incremental, full, with_diff = [], [], []
         for _ in range(picks):
             changes = ChangeSet((make(base, rng),))
             t0 = time.perf_counter()
@@ -118,10 +119,16 @@ def single_changes(loaded: LoadedModel, picks: int, seed: int) -> list[dict[str,
             t2 = time.perf_counter()
             incremental.append(t1 - t0)
             full.append(t2 - t1)
+            if diff:
+                # What a user waits for: the engine's answer and the Binding diff.
+                t3 = time.perf_counter()
+                loaded.what_if(changes)
+                with_diff.append(time.perf_counter() - t3)
         inc, ful = statistics.median(incremental), statistics.median(full)
-        rows.append(
-            {"change": name, "what_if_s": inc, "full_s": ful, "full_over_what_if": ful / inc}
-        )
+        row = {"change": name, "what_if_s": inc, "full_s": ful, "full_over_what_if": ful / inc}
+        if diff:
+            row["what_if_and_diff_s"] = statistics.median(with_diff)
+        rows.append(row)
     return rows
 
 
@@ -164,6 +171,9 @@ def main() -> None:
     parser.add_argument("--no-dense", action="store_true", help="the plain generator's shape")
     parser.add_argument("--data", type=Path, default=HERE / "data")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--no-diff", action="store_true", help="do not also time what-if with its Binding diff"
+    )
     args = parser.parse_args()
     directory = data_dir(args.size, args.data, not args.no_dense)
     t0 = time.perf_counter()
@@ -180,7 +190,7 @@ def main() -> None:
         "policy_wec_pairs": sum(len(r.destinations) for r in res),
         "load_and_evaluate_s": load_s,
         "picks": args.picks,
-        "changes": single_changes(loaded, args.picks, args.seed),
+        "changes": single_changes(loaded, args.picks, args.seed, not args.no_diff),
     }
     if args.sweep:
         report["sweep"] = sweep(directory, loaded, args.sweep, args.seed, args.data)
@@ -193,11 +203,13 @@ def main() -> None:
         f"object) and {report['policy_wec_pairs']} (policy, WEC) pairs; load+evaluate "
         f"{load_s:.2f}s"
     )
-    print(f"{'change':16} {'what-if s':>10} {'full s':>10} {'full/what-if':>13}")
+    print(f"{'change':16} {'what-if s':>10} {'full s':>10} {'full/what-if':>13} {'+diff s':>9}")
     for row in report["changes"]:
+        with_diff = row.get("what_if_and_diff_s")
         print(
             f"{row['change']:16} {row['what_if_s']:>10.4f} {row['full_s']:>10.4f} "
-            f"{row['full_over_what_if']:>12.1f}x"
+            f"{row['full_over_what_if']:>12.1f}x "
+            + (f"{with_diff:>9.4f}" if with_diff is not None else f"{'-':>9}")
         )
     if args.sweep:
         s = report["sweep"]
