@@ -21,7 +21,16 @@ from bindlog.adapters.yaml_files import Document, Limits, read_documents
 from bindlog.analysis import targets
 from bindlog.analysis.describe import Describer
 from bindlog.analysis.why import Explainer, ObjectReport
-from bindlog.changes import Change, ChangeError, ChangeSet, Delete, Entity, Put, SetLabels
+from bindlog.changes import (
+    Change,
+    ChangeError,
+    ChangeSet,
+    Delete,
+    Entity,
+    Put,
+    SetLabels,
+    namespace_object_key,
+)
 from bindlog.engine.evaluate import PolicyResolution, Result
 from bindlog.engine.incremental import Model
 from bindlog.errors import InputError, InputProblem
@@ -44,6 +53,24 @@ class Outcome:
     @cached_property
     def bindings(self) -> list[dict[str, Any]]:
         return bindings(self.result)
+
+
+NAMESPACE_LAG_NOTE = (
+    "KubeStellar does not re-test the objects in a Namespace when the Namespace's labels "
+    "change: a live Binding shows this diff's object changes only once each object, or the "
+    "policy, next changes"
+)
+
+
+def notes(outcome: Outcome) -> list[str]:
+    """What a user should know about how the live controller would reach this result."""
+    relabels_namespace = any(
+        isinstance(c, SetLabels)
+        and (c.target.kind == "namespace" or c.target == namespace_object_key(c.target.name))
+        for c in outcome.changes.changes
+    )
+    objects_change = any(d.objects_added or d.objects_removed for d in outcome.diff.bindings)
+    return [NAMESPACE_LAG_NOTE] if relabels_namespace and objects_change else []
 
 
 def diff_results(old: Result, new: Result) -> Diff:

@@ -18,6 +18,7 @@ from bindlog.analysis.whatif import (
     Scenario,
     explain_pairs,
     load_model,
+    notes,
     read_scenarios,
 )
 from bindlog.changes import Change, ChangeSet
@@ -163,6 +164,7 @@ def inline_changes(
 def _doc(scenario: Scenario, outcome: Outcome, args: argparse.Namespace) -> dict[str, Any]:
     doc: dict[str, Any] = {"name": scenario.name} if args.scenarios else {}
     doc.update(diff_json(outcome.diff))
+    doc["notes"] = notes(outcome)
     if args.explain:
         explained, left_out = explain_pairs(outcome, args.explain_limit)
         doc["explanations"] = [_explanation_json(e) for e in explained]
@@ -188,6 +190,7 @@ def _text(scenario: Scenario, outcome: Outcome, args: argparse.Namespace) -> str
     text = diff_text(outcome.diff)
     if args.scenarios:
         text = f"scenario {scenario.name}: {text}"
+    text += "".join(f"note: {note}\n" for note in notes(outcome))
     if args.explain:
         explained, left_out = explain_pairs(outcome, args.explain_limit)
         style = explain_render.Style(False)
