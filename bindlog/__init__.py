@@ -14,12 +14,26 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bindlog.adapters import LoadOptions, load
+    from bindlog.analysis.whatif import LoadedModel, Outcome, load_model
     from bindlog.api import Run, resolve
+    from bindlog.changes import ChangeError, ChangeSet, Delete, Key, Put, SetLabels
     from bindlog.engine.evaluate import Result, evaluate
     from bindlog.errors import BindlogError, InputError
     from bindlog.export.bindings import bindings
+    from bindlog.export.diff import Diff, diff_bindings
 
 _HOMES = {
+    "ChangeError": "bindlog.changes",
+    "ChangeSet": "bindlog.changes",
+    "Delete": "bindlog.changes",
+    "Diff": "bindlog.export.diff",
+    "Key": "bindlog.changes",
+    "LoadedModel": "bindlog.analysis.whatif",
+    "Outcome": "bindlog.analysis.whatif",
+    "Put": "bindlog.changes",
+    "SetLabels": "bindlog.changes",
+    "diff_bindings": "bindlog.export.diff",
+    "load_model": "bindlog.analysis.whatif",
     "BindlogError": "bindlog.errors",
     "InputError": "bindlog.errors",
     "LoadOptions": "bindlog.adapters",
@@ -33,13 +47,24 @@ _HOMES = {
 
 __all__ = [
     "BindlogError",
+    "ChangeError",
+    "ChangeSet",
+    "Delete",
+    "Diff",
     "InputError",
+    "Key",
     "LoadOptions",
+    "LoadedModel",
+    "Outcome",
+    "Put",
     "Result",
     "Run",
+    "SetLabels",
     "bindings",
+    "diff_bindings",
     "evaluate",
     "load",
+    "load_model",
     "resolve",
 ]
 __version__ = "0.1.0"

@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Sequence
 from typing import TextIO
 
-from bindlog.cli import graph, resolve, status, why
+from bindlog.cli import diff, graph, resolve, status, whatif, why
 from bindlog.cli.common import (
     EXIT_INPUT,
     EXIT_INTERRUPTED,
@@ -26,7 +26,7 @@ from bindlog.textsafe import escape_terminal
 
 __all__ = ["EXIT_INPUT", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
-COMMANDS = (resolve, status, why, graph)
+COMMANDS = (resolve, status, why, graph, whatif, diff)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,223 @@
+"""What-if benchmark: one small change on a loaded model against a full re-evaluation.
+
+For each kind of change — one WEC label, one object label, one Namespace label, one policy
+edit — it times `Model.what_if` on a loaded model (median over random picks) and, in the same
+run, a full evaluation of the edited snapshot (`evaluate(apply_to_snapshot(...))`), and reports
+the ratio full / what-if; also the time of `LoadedModel.what_if`, which adds the Binding diff.
+Then a sweep: N one-label scenarios in one `bindlog what-if --scenarios` process against one
+`bindlog resolve` process of the same input. Figures are ratios measured in one run on one
+machine; nothing is asserted.
+
+    python benchmarks/bench_whatif.py --size M --picks 20 --sweep 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+from bindlog.adapters.selectors import parse_selector  # noqa: E402
+from bindlog.analysis.whatif import LoadedModel, load_model  # noqa: E402
+from bindlog.changes import Change, ChangeSet, Key, Put, SetLabels, key_of  # noqa: E402
+from bindlog.engine.evaluate import evaluate  # noqa: E402
+from bindlog.model import Snapshot  # noqa: E402
+
+ENVS = ("prod", "staging", "dev")
+
+
+def data_dir(size: str, root: Path, dense: bool) -> Path:
+    """Generate (once) the input; dense when the generator offers it."""
+    from generate import generate
+
+    params = inspect.signature(generate).parameters
+    use_dense = dense and "dense" in params
+    directory = root / (f"{size}-dense" if use_dense else size)
+    if not (directory / "policies.yaml").exists():
+        if use_dense:
+            # Through Callable[..., Path]: older generators have no `dense` parameter.
+            any_generate: Callable[..., Path] = generate
+            any_generate(size, directory, dense=True)
+        else:
+            generate(size, directory)
+    return directory
+
+
+def _other_env(labels: tuple[tuple[str, str], ...], rng: random.Random) -> str:
+    current = dict(labels).get("env")
+    return rng.choice([e for e in ENVS if e != current])
+
+
+def wec_label(s: Snapshot, rng: random.Random) -> Change:
+    c = rng.choice(s.clusters)
+    return SetLabels(Key("wec", c.name), (("env", _other_env(c.labels, rng)),))
+
+
+def object_label(s: Snapshot, rng: random.Random) -> Change:
+    o = rng.choice([o for o in s.objects if o.ref.namespace])
+    app = f"app-{rng.randrange(max(4, len(s.objects) // 20))}"
+    return SetLabels(key_of(o), (("app", app),))
+
+
+def namespace_label(s: Snapshot, rng: random.Random) -> Change:
+    n = rng.choice(s.namespaces)
+    return SetLabels(Key("namespace", n.name), (("env", _other_env(n.labels, rng)),))
+
+
+def policy_edit(s: Snapshot, rng: random.Random) -> Change:
+    """Replace a policy's first cluster selector by another location group."""
+    p = rng.choice(s.policies)
+    group = rng.choice(["edge", "cloud", "core"])
+    selector = parse_selector({"matchLabels": {"location-group": group}}, "spec", [])
+    return Put(replace(p, cluster_selectors=(selector, *p.cluster_selectors[1:])))
+
+
+KINDS: dict[str, Callable[[Snapshot, random.Random], Change]] = {
+    "WEC label": wec_label,
+    "object label": object_label,
+    "Namespace label": namespace_label,
+    "policy edit": policy_edit,
+}
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def single_changes(loaded: LoadedModel, picks: int, seed: int, diff: bool) -> list[dict[str, Any]]:
+    from bindlog.changes import apply_to_snapshot
+
+    rows = []
+    base = loaded.snapshot
+    for name, make in KINDS.items():
+        rng = random.Random(seed)
+        incremental, full, with_diff = [], [], []
+        for _ in range(picks):
+            changes = ChangeSet((make(base, rng),))
+            t0 = time.perf_counter()
+            loaded.model.what_if(changes)
+            t1 = time.perf_counter()
+            evaluate(apply_to_snapshot(base, changes))
+            t2 = time.perf_counter()
+            incremental.append(t1 - t0)
+            full.append(t2 - t1)
+            if diff:
+                # What a user waits for: the engine's answer and the Binding diff.
+                t3 = time.perf_counter()
+                loaded.what_if(changes)
+                with_diff.append(time.perf_counter() - t3)
+        inc, ful = statistics.median(incremental), statistics.median(full)
+        row = {"change": name, "what_if_s": inc, "full_s": ful, "full_over_what_if": ful / inc}
+        if diff:
+            row["what_if_and_diff_s"] = statistics.median(with_diff)
+        rows.append(row)
+    return rows
+
+
+def sweep(directory: Path, loaded: LoadedModel, n: int, seed: int, tmp: Path) -> dict[str, Any]:
+    """n one-WEC-label scenarios in one what-if process vs one resolve process."""
+    rng = random.Random(seed)
+    scenarios = []
+    for i in range(n):
+        c = rng.choice(loaded.snapshot.clusters)
+        target = f"wec/{c.name}"
+        scenarios.append(
+            {
+                "name": f"s{i}",
+                "label": [{"target": target, "set": {"env": _other_env(c.labels, rng)}}],
+            }
+        )
+    path = tmp / "scenarios.yaml"
+    path.write_text(yaml.safe_dump(scenarios))
+
+    def bindlog(*args: str) -> float:
+        cmd = [sys.executable, "-m", "bindlog", *args, "-f", str(directory)]
+        return timed(lambda: subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True))
+
+    resolve_s = bindlog("resolve", "-o", "json")
+    whatif_s = bindlog("what-if", "--scenarios", str(path), "-o", "json")
+    return {
+        "scenarios": n,
+        "resolve_s": resolve_s,
+        "what_if_s": whatif_s,
+        "what_if_over_resolve": whatif_s / resolve_s,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", default="M")
+    parser.add_argument("--picks", type=int, default=20, help="random changes per kind")
+    parser.add_argument("--sweep", type=int, default=100, help="scenarios in the sweep; 0: none")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--no-dense", action="store_true", help="the plain generator's shape")
+    parser.add_argument("--data", type=Path, default=HERE / "data")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--no-diff", action="store_true", help="do not also time what-if with its Binding diff"
+    )
+    args = parser.parse_args()
+    directory = data_dir(args.size, args.data, not args.no_dense)
+    t0 = time.perf_counter()
+    loaded = load_model([str(directory)])
+    load_s = time.perf_counter() - t0
+    res = loaded.model.result.resolutions
+    report: dict[str, Any] = {
+        "size": args.size,
+        "input": str(directory.name),
+        "wecs": len(loaded.snapshot.clusters),
+        "objects": len(loaded.snapshot.objects),
+        "policies": len(loaded.snapshot.policies),
+        "policy_object_pairs": sum(len(r.objects) for r in res),
+        "policy_wec_pairs": sum(len(r.destinations) for r in res),
+        "load_and_evaluate_s": load_s,
+        "picks": args.picks,
+        "changes": single_changes(loaded, args.picks, args.seed, not args.no_diff),
+    }
+    if args.sweep:
+        report["sweep"] = sweep(directory, loaded, args.sweep, args.seed, args.data)
+    if args.json:
+        print(json.dumps(report))
+        return
+    print(
+        f"{report['size']} ({report['input']}): {report['wecs']} WECs, {report['objects']} "
+        f"objects, {report['policies']} policies; {report['policy_object_pairs']} (policy, "
+        f"object) and {report['policy_wec_pairs']} (policy, WEC) pairs; load+evaluate "
+        f"{load_s:.2f}s"
+    )
+    print(f"{'change':16} {'what-if s':>10} {'full s':>10} {'full/what-if':>13} {'+diff s':>9}")
+    for row in report["changes"]:
+        with_diff = row.get("what_if_and_diff_s")
+        print(
+            f"{row['change']:16} {row['what_if_s']:>10.4f} {row['full_s']:>10.4f} "
+            f"{row['full_over_what_if']:>12.1f}x "
+            + (f"{with_diff:>9.4f}" if with_diff is not None else f"{'-':>9}")
+        )
+    if args.sweep:
+        s = report["sweep"]
+        print(
+            f"sweep: {s['scenarios']} scenarios in one what-if process {s['what_if_s']:.2f}s, "
+            f"one resolve {s['resolve_s']:.2f}s: {s['what_if_over_resolve']:.1f}x resolve"
+        )
+
+
+if __name__ == "__main__":
+    main()
