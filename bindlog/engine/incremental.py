@@ -304,11 +304,13 @@ class Model:
         if len(changed) > FULL_THRESHOLD:
             yield Model(apply_overlay(self.snapshot, changed), self._program).result
             return
+        base = self.snapshot  # restored as it was, entity order included
         self._apply_changed(changed)
         try:
             yield self.result
         finally:
             self._apply_changed(undo)
+            self._snapshot = base
 
     def _apply_changed(self, changed: dict[Key, Entity | None]) -> None:
         if not changed:
