@@ -49,6 +49,7 @@ class Outcome:
     changes: ChangeSet
     result: Result
     diff: Diff
+    model: Model | None = None  # the model asked: explanations re-enter the change there
 
     @cached_property
     def bindings(self) -> list[dict[str, Any]]:
@@ -182,7 +183,7 @@ class LoadedModel:
         """The Bindings after `changes` and their diff against the model's; the model is kept."""
         cs = changes if isinstance(changes, ChangeSet) else ChangeSet(tuple(changes))
         result = self.model.what_if(cs)
-        return Outcome(cs, result, diff_results(self.model.result, result))
+        return Outcome(cs, result, diff_results(self.model.result, result), self.model)
 
     def apply(self, changes: ChangeSet | Iterable[Change]) -> Outcome:
         """Like `what_if`, but the model keeps the change (the base moves on)."""
@@ -424,7 +425,14 @@ def explain_pairs(outcome: Outcome, limit: int) -> tuple[list[PairExplanation], 
 
     Both come from the new result: there an added pair holds (a proof) and a removed one fails
     (a refutation per policy)."""
-    new = outcome.result
+    if outcome.result.live or outcome.model is None:
+        return _explain_pairs(outcome, outcome.result, limit)
+    # A what-if result is detached from the engine: hold the change again to explain it.
+    with outcome.model.changed(outcome.changes) as live:
+        return _explain_pairs(outcome, live, limit)
+
+
+def _explain_pairs(outcome: Outcome, new: Result, limit: int) -> tuple[list[PairExplanation], int]:
     explainer = Explainer(new)
     objects = {
         ObjectId(o.ref.group, o.ref.resource, o.ref.namespace, o.ref.name): o
