@@ -332,7 +332,12 @@ def _add_policy(b: _Builder, doc: Document) -> None:
         return
     uid = meta.get("uid") or ""
     b.policies[name] = BindingPolicy(
-        name, str(uid), tuple(cluster_selectors or ()), tuple(clauses), doc.source
+        name,
+        str(uid),
+        tuple(cluster_selectors or ()),
+        tuple(clauses),
+        doc.source,
+        _labels(b, doc, obj) or (),
     )
 
 

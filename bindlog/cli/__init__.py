@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from bindlog.adapters import Limits
-from bindlog.cli import graph, resolve, status, why
+from bindlog.cli import completion, graph, resolve, status, test, version, why
 from bindlog.cli.common import (
     EXIT_INPUT,
     EXIT_INTERRUPTED,
@@ -21,18 +21,26 @@ from bindlog.cli.common import (
     Usage,
     options,
 )
+from bindlog.cli.parser import BindlogParser, examples
 from bindlog.errors import BindlogError, InputError
 
 __all__ = ["EXIT_INPUT", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
-COMMANDS = (resolve, status, why, graph)
+COMMANDS = (resolve, status, why, graph, test, version, completion)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = BindlogParser(
         prog="bindlog",
         description="Resolve KubeStellar BindingPolicies into Bindings with Datalog rules.",
+        **examples(
+            "bindlog resolve -f examples/nginx -o wide",
+            "bindlog why deploy/nginx -n nginx -f examples/nginx",
+            "bindlog test examples/placement-tests/pass",
+            "bindlog COMMAND --help                 # flags and examples of one command",
+        ),
     )
+    parser.add_argument("--version", action="version", version=version.version_text())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(sub)
@@ -45,7 +53,7 @@ def main(
     out, err = out or sys.stdout, err or sys.stderr
     parser = build_parser()
     args = parser.parse_args(argv)
-    if hasattr(args, "filename"):
+    if hasattr(args, "resource_map"):
         args.options = options(args, parser)
         args.limits = Limits(args.max_file_size, args.max_document_nodes, args.max_nesting)
     try:
