@@ -496,7 +496,7 @@ def _compare(left: Any, op: str, right: Any) -> bool:
         return bool(same and left == right)
     if op == "!=":
         return not (same and left == right)
-    if not same or not isinstance(left, numeric | str) or isinstance(left, bool):
+    if not same or not isinstance(left, int | float | str) or isinstance(left, bool):
         raise JSONPathError(f"cannot compare {_text(left)} {op} {_text(right)}")
     return bool(
         {"<": left < right, ">": left > right, "<=": left <= right, ">=": left >= right}[op]
