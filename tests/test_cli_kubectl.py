@@ -310,3 +310,43 @@ def test_json_and_yaml_why_agree() -> None:
     as_yaml = yaml.safe_load(bindlog("why", "bp/nginx", "-f", EXAMPLE, "-o", "yaml").stdout)
     assert as_json == as_yaml
     assert as_json["wecs"] == ["cluster1", "cluster2"]
+
+
+NAMES_POLICY = """\
+apiVersion: control.kubestellar.io/v1alpha1
+kind: BindingPolicy
+metadata: {name: named}
+spec:
+  clusterSelectors: [{}]
+  downsync: [{resources: [services], namespaces: [other], objectNames: [a, b]}]
+"""
+
+
+def test_why_not_lists_every_failing_test_and_name_alternatives(tmp_path: Path) -> None:
+    # The Deployment fails all three tests of the clause: its name is neither a nor b (any
+    # listed name would do), it is no Service, and it is not in namespace "other".
+    (tmp_path / "p.yaml").write_text(NAMES_POLICY)
+    done = bindlog(
+        "why",
+        "deploy/nginx",
+        "-n",
+        "nginx",
+        "--wec",
+        "cloud1",
+        "-l",
+        "app.kubernetes.io/name",
+        "-f",
+        EXAMPLE,
+        "-f",
+        str(tmp_path / "p.yaml"),
+    )
+    assert done.returncode == 0, done.stderr
+    block = done.stdout.split("BindingPolicy/named spec.downsync[0]:\n")[1].splitlines()[:3]
+    assert [line.strip() for line in block] == [
+        '✗ needs one of: the object is named "a" | the object is named "b" | '
+        'objectNames is absent or empty | objectNames lists "*"',
+        '✗ needs one of: resources is absent or empty | resources lists "*" | '
+        'resources lists "deployments"',
+        '✗ needs one of: namespaces lists "nginx" | namespaces is absent or empty | '
+        'namespaces lists "*"',
+    ]

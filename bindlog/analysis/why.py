@@ -208,15 +208,12 @@ class Explainer:
             return [Leaf(self._selector_place(ref.fact, ctx) + ref.builtin)]
         if not ref.attempts:
             return [self._leaf(self.describer.describe(ref.fact, ctx), holds=False)]
+        # Every failure is one partial solution that got stuck, of one rule or another: the
+        # goal would hold if any one of them went through, so they are alternatives.
         per_attempt = [
-            _dedupe(
-                [
-                    leaf
-                    for failure in attempt.failures
-                    for leaf in self._leaves_of_failure(failure, {**ctx, **dict(failure.bindings)})
-                ]
-            )
+            _dedupe(self._leaves_of_failure(failure, {**ctx, **dict(failure.bindings)}))
             for attempt in ref.attempts
+            for failure in attempt.failures
         ]
         later = _dedupe(
             [
@@ -232,7 +229,11 @@ class Explainer:
         if len(per_attempt) > 1 and all(len(leaves) == 1 for leaves in per_attempt):
             # Alternative rules, each stopped by one fact: any one of them would do.
             alternatives = _dedupe([leaves[0] for leaves in per_attempt])
-            if len(alternatives) > 1 and not any(leaf.holds for leaf in alternatives):
+            # Missing facts read as one "needs one of"; failed selectors, which say what they
+            # require, stay one a line.
+            if len(alternatives) > 1 and all(
+                not leaf.holds and leaf.text.startswith("needs") for leaf in alternatives
+            ):
                 text = "needs one of: " + " | ".join(
                     leaf.text.removeprefix("needs: ").removeprefix("needs one of: ")
                     for leaf in alternatives
