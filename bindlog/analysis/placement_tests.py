@@ -255,8 +255,11 @@ def run_suite(
     find: Finder,
     options: LoadOptions | None = None,
     limits: Limits | None = None,
+    warn: Callable[[tuple[InputProblem, ...]], None] | None = None,
 ) -> Iterator[Outcome]:
     loaded = load(manifest_files(suite), options, None, limits)
+    if warn is not None:
+        warn(loaded.warnings)
     result = evaluate(loaded.snapshot)
     checker = _Checker(result, find)
     for case in suite.cases:

@@ -93,6 +93,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     graph = graph_export.build_graph(result.result, show_unbound=args.show_unbound)
     if found or args.wec or args.policy:
         graph = graph_export.focus(graph, found[0] if found else None, args.wec, args.policy)
+    hint = graph_export.NARROWING
     if graph_aggregate.should_aggregate(graph, args.aggregate):
         tested = {
             req.key
@@ -101,24 +102,28 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             for req in selector.requirements
         }
         graph = graph_aggregate.aggregate(graph, tested)
+    else:
+        hint += ", or group WECs and objects with --aggregate always"
     warnings: list[str] = []
     with args.progress.phase("writing"):
         if args.output == "mermaid":
             mermaid = graph_export.to_mermaid(graph)
-            warnings = graph_export.mermaid_warnings(mermaid)
+            warnings = graph_export.mermaid_warnings(mermaid, hint)
             data: str | bytes = mermaid
         elif args.output == "dot":
             data = graph_export.to_dot(graph)
-            warnings = graph_export.dot_warnings(graph)
+            warnings = graph_export.dot_warnings(graph, hint)
         else:
             edges = len(graph.edges)
             if args.max_edges and edges > args.max_edges:
                 raise ExportError(
                     f"the graph has {edges:,} edges even aggregated, more than --max-edges "
                     f"{args.max_edges:,}: Graphviz would take minutes to draw a picture nobody "
-                    f"can read; {graph_export.NARROWING} (-o dot writes the text anyway)"
+                    f"can read; {hint} (-o dot writes the text anyway)"
                 )
-            data, warnings = graph_export.render_image(graph_export.to_dot(graph), args.output)
+            data, warnings = graph_export.render_image(
+                graph_export.to_dot(graph), args.output, hint
+            )
         for warning in warnings:
             print(f"warning: {warning}", file=err)
         if args.output_file:

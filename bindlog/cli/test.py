@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 from bindlog.adapters import Limits
 from bindlog.analysis import placement_tests
-from bindlog.cli import names
+from bindlog.cli import names, warnings_report
 from bindlog.cli.common import EXIT_OK, input_args
 from bindlog.cli.output import output_args
 from bindlog.cli.parser import examples
@@ -53,7 +53,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for suite in suites:
         with progress.phase(f"testing {suite.name}"):
             outcomes.extend(
-                placement_tests.run_suite(suite, names.find_object, args.options, limits)
+                placement_tests.run_suite(
+                    suite,
+                    names.find_object,
+                    args.options,
+                    limits,
+                    lambda found: warnings_report.report(found, {}, err, args.verbosity),
+                )
             )
     wide = args.output.kind == "wide"
     rows = []

@@ -32,11 +32,9 @@ MERMAID_MAX_TEXT = 50_000
 # large graph becomes an unreadable 339 x 32,767 px PNG.
 GRAPHVIZ_MAX_PIXELS = 32_767
 MAX_LABELLED_EDGES = 60
+LEGEND_MERMAID_EDGES = 2
 MAX_RENDER_EDGES = 2_000  # `dot` on more takes minutes and draws a picture nobody can read
-NARROWING = (
-    "narrow it with --policy NAME, --wec NAME, --object TYPE/NAME or -l SELECTOR, "
-    "or let --aggregate always group WECs and objects"
-)
+NARROWING = "narrow it with --policy NAME, --wec NAME, --object TYPE/NAME or -l SELECTOR"
 
 
 def build_graph(result: Result, show_unbound: bool = False) -> Graph:
@@ -203,23 +201,23 @@ def to_mermaid(graph: Graph) -> str:
 # --- size checks ----------------------------------------------------------------------------
 
 
-def mermaid_warnings(text: str) -> list[str]:
-    edges = text.count("-->")
+def mermaid_warnings(text: str, hint: str = NARROWING) -> list[str]:
+    edges = text.count("-->") - LEGEND_MERMAID_EDGES
     out = []
     if edges > MERMAID_MAX_EDGES:
         out.append(
             f"this Mermaid chart has {edges} edges; Mermaid draws at most {MERMAID_MAX_EDGES} "
-            f"by default (maxEdges): {NARROWING}"
+            f"by default (maxEdges): {hint}"
         )
     if len(text) > MERMAID_MAX_TEXT:
         out.append(
             f"this Mermaid chart is {len(text):,} characters; Mermaid accepts at most "
-            f"{MERMAID_MAX_TEXT:,} by default (maxTextSize): {NARROWING}"
+            f"{MERMAID_MAX_TEXT:,} by default (maxTextSize): {hint}"
         )
     return out
 
 
-def dot_warnings(graph: Graph) -> list[str]:
+def dot_warnings(graph: Graph, hint: str = NARROWING) -> list[str]:
     """Graphviz lays ranks left to right; the tallest rank sets the picture's height. Each node
     takes about 0.75 inch of it at 96 dpi, so past ~450 nodes in one rank a bitmap is scaled
     down to fit cairo's limit and its text becomes unreadable."""
@@ -235,14 +233,14 @@ def dot_warnings(graph: Graph) -> list[str]:
     return [
         f"this graph is about {height:,} px tall ({tallest} nodes in one column); Graphviz "
         f"scales bitmaps down to {GRAPHVIZ_MAX_PIXELS:,} px, which makes the text unreadable: "
-        f"{NARROWING}"
+        f"{hint}"
     ]
 
 
 _SCALING = re.compile(r"Scaling by ([0-9.]+) to fit", re.IGNORECASE)
 
 
-def render_image(dot_text: str, fmt: str) -> tuple[bytes, list[str]]:
+def render_image(dot_text: str, fmt: str, hint: str = NARROWING) -> tuple[bytes, list[str]]:
     """SVG or PNG through Graphviz's `dot`, which must be installed; and Graphviz's complaint,
     turned into a warning, when it had to shrink the bitmap."""
     dot = shutil.which("dot")
@@ -262,6 +260,6 @@ def render_image(dot_text: str, fmt: str) -> tuple[bytes, list[str]]:
     if scaled:
         warnings.append(
             f"Graphviz scaled the {fmt} down by {scaled.group(1)} to fit its size limit, "
-            f"so the text is hard to read: {NARROWING}"
+            f"so the text is hard to read: {hint}"
         )
     return done.stdout, warnings
