@@ -112,8 +112,8 @@ def test_selector_restricts_policies() -> None:
 
 
 def test_selector_restricts_objects_for_why() -> None:
-    # Only the ConfigMap carries... no: every nginx object carries app.kubernetes.io/name=nginx;
-    # test-label=here is on the Deployment only, so cluster1 then receives just that.
+    # Every nginx object carries app.kubernetes.io/name=nginx, but test-label=here is on the
+    # Deployment only, so cluster1 then receives just that.
     done = bindlog(
         "why", "wec/cluster1", "-f", EXAMPLE, "-l", "test.kubestellar.io/test-label=here"
     )
@@ -121,6 +121,9 @@ def test_selector_restricts_objects_for_why() -> None:
     assert "deployments.apps/nginx/nginx" in done.stdout
     assert "configmaps/nginx/nginx-config" not in done.stdout
     assert "namespaces/nginx" not in done.stdout
+    hidden = bindlog("why", "cm/nginx-config", "-n", "nginx", "-f", EXAMPLE, "-l", "app=x")
+    assert hidden.returncode == 1
+    assert hidden.stderr.endswith("; -l app=x restricts the objects\n")
 
 
 def test_version() -> None:

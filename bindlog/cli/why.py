@@ -88,7 +88,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         elif is_policy:
             names.check_policy(snapshot, name)
         else:
-            found.append(names.find_object(snapshot, kind, name, namespace))
+            try:
+                found.append(names.find_object(snapshot, kind, name, namespace))
+            except why.LookupError_ as e:
+                if args.selector is None:
+                    raise
+                raise why.LookupError_(
+                    f"{e}; -l {args.selector.text} restricts the objects"
+                ) from None
 
     result = run_resolution(args, err, check=check)
     explainer = why.Explainer(result.result, args.proof_depth, args.proof_nodes)
