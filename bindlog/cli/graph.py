@@ -29,9 +29,9 @@ def register(sub: Any) -> None:
         **examples(
             "bindlog graph -f examples/nginx -o mermaid",
             "bindlog graph -f examples/nginx -o png --output-file bindings.png",
-            "bindlog graph -f manifests/ --policy nginx -o svg --output-file nginx.svg",
-            "bindlog graph -f manifests/ --wec cluster1 --show-unbound",
-            "bindlog graph -f manifests/ -l team=web --aggregate always",
+            "bindlog graph -f examples/nginx --policy nginx -o svg --output-file nginx.svg",
+            "bindlog graph -f examples/nginx --wec cluster1 --show-unbound",
+            "bindlog graph -f examples/nginx -l owner=web-team --aggregate always",
         ),
     )
     input_args(parser)

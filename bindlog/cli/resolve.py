@@ -25,7 +25,7 @@ def register(sub: Any) -> None:
             "bindlog resolve -f examples/nginx                     # YAML stream of Bindings",
             "bindlog resolve -f examples/nginx -o wide             # counts and WEC names",
             "bindlog resolve -f examples/nginx -o name",
-            "bindlog resolve -f examples/nginx -l app.kubernetes.io/part-of=demo",
+            "bindlog resolve -f examples/nginx -l owner=web-team   # policies labelled so",
             "bindlog resolve -f examples/nginx \\",
             '    -o jsonpath=\'{range .items[*]}{.metadata.name}{"\\t"}'
             '{.spec.destinations[*].clusterId}{"\\n"}{end}\'',

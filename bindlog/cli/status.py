@@ -27,8 +27,8 @@ def register(sub: Any) -> None:
         f"With --exit-code, exit {EXIT_POLICY_ERRORS} when any policy has errors.",
         **examples(
             "bindlog status -f examples/nginx",
-            "bindlog status -f manifests/ --exit-code -q         # a CI gate",
-            "bindlog status -f manifests/ -o jsonpath='{.nginx.errors}'",
+            "bindlog status -f examples/nginx --exit-code -q      # a CI gate",
+            "bindlog status -f examples/nginx -o jsonpath='{.nginx.errors}'",
         ),
     )
     input_args(status)

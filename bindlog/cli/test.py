@@ -31,8 +31,9 @@ def register(sub: Any) -> None:
         "examples/placement-tests/ for the format.",
         **examples(
             "bindlog test examples/placement-tests/pass",
-            "bindlog test examples/ --junit report.xml       # JUnit XML for CI",
-            "GITHUB_ACTIONS=true bindlog test examples/      # ::error annotations",
+            "bindlog test examples/placement-tests --junit report.xml   # JUnit XML for CI",
+            "GITHUB_ACTIONS=true bindlog test examples/placement-tests  # ::error annotations",
+            "# (the last two exit 1: examples/placement-tests/fail fails on purpose)",
         ),
     )
     parser.add_argument("target", metavar="DIR", help="directory (searched recursively) or file")
