@@ -109,6 +109,7 @@ class BindingPolicy:
     cluster_selectors: tuple[LabelSelector, ...]
     downsync: tuple[DownsyncClause, ...]
     source: Source = UNKNOWN_SOURCE
+    labels: tuple[tuple[str, str], ...] = ()  # metadata.labels, for `-l` on the command line
 
 
 @dataclass(frozen=True, slots=True)

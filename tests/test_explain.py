@@ -86,4 +86,4 @@ def test_unknown_wec_is_an_input_error() -> None:
 def test_target_without_slash_is_a_usage_error() -> None:
     done = _why(["deployment"], "text")
     assert done.returncode == 2
-    assert "TARGET must be TYPE/NAME" in done.stderr
+    assert "TARGET: expected TYPE/NAME or TYPE/NAMESPACE/NAME" in done.stderr

@@ -417,7 +417,12 @@ def _add_policy(b: _Builder, doc: Document) -> None:
         b.problem(doc.source, obj, "metadata.uid", not_a_string(uid))
         return
     b.policies[name] = BindingPolicy(
-        name, str(uid), tuple(cluster_selectors or ()), tuple(clauses), doc.source
+        name,
+        str(uid),
+        tuple(cluster_selectors or ()),
+        tuple(clauses),
+        doc.source,
+        _labels(b, doc, obj) or (),
     )
 
 

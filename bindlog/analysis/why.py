@@ -14,10 +14,11 @@ from bindlog.adapters.namespaces import missing_namespaces
 from bindlog.analysis.describe import RELATIVE, Described, Describer
 from bindlog.changes import key_of
 from bindlog.engine.evaluate import PolicyResolution, Result
-from bindlog.engine.provenance import Fact, Proof, Prover, Refutation
+from bindlog.engine.program import Rule, Var
+from bindlog.engine.provenance import Fact, Failure, Proof, Prover, Refutation
 from bindlog.errors import BindlogError
 from bindlog.export.bindings import existing_binding_names
-from bindlog.model import Modulation, WorkloadObject
+from bindlog.model import DownsyncClause, Modulation, WorkloadObject
 
 Value = str | int | None
 
@@ -135,38 +136,49 @@ class Explainer:
 
     # --- objects ----------------------------------------------------------------------------
 
-    def explain_object(self, obj: WorkloadObject, wec: str | None = None) -> ObjectReport:
+    def explain_object(
+        self, obj: WorkloadObject, wec: str | None = None, proofs: bool = True
+    ) -> ObjectReport:
         o = self._object_id(obj)
         report = ObjectReport(obj, wec=wec)
         ref = obj.ref
         report.never_downsynced = not self.prover.holds(Fact("watched", (ref.group, ref.resource)))
-        report.namespace_selectors_involved = bool(ref.namespace) and any(
-            clause.namespace_selectors for p in self.snapshot.policies for clause in p.downsync
-        )
         report.missing_namespace = ref.namespace in self._missing_namespaces
+        by_namespace_labels: set[str] = set()  # policies selecting it through them
         for p, res in self.result.items():
             mod = res.objects.get(obj)
             if mod is None:
                 continue
+            clauses = self._matching_clauses(p, o)
+            if ref.namespace and any(
+                _tests_namespace_labels(res.policy.downsync[i]) for i in clauses
+            ):
+                by_namespace_labels.add(res.policy.name)
             if not res.destinations:
                 report.selected_without_wecs.append(res.policy.name)
                 continue
-            clauses = self._matching_clauses(p, o)
             per_wec = self._matching_cluster_selectors(p)
             for wec_name in sorted(res.destinations):
                 via = Via(res.policy.name, clauses, per_wec.get(wec_name, ()), mod)
                 report.bound.setdefault(wec_name, []).append(via)
         if wec is None:
+            report.namespace_selectors_involved = bool(by_namespace_labels)
             return report
         c = self.wec_id(wec)
         if wec in report.bound:
-            for via in report.bound[wec]:
+            report.namespace_selectors_involved = any(
+                via.policy in by_namespace_labels for via in report.bound[wec]
+            )
+            for via in report.bound[wec] if proofs else ():
                 proof = self.prover.prove(Fact("binds", (c, o, self.policy_id(via.policy))))
                 if proof is not None:
                     report.proofs.append(proof)
             return report
         for p, res in self.result.items():
-            report.verdicts.append(self._verdict(p, o, c, res.policy.name))
+            verdict = self._verdict(p, o, c, res.policy.name)
+            report.verdicts.append(verdict)
+            if ref.namespace and _mentions_namespace_labels(verdict.object_refutation):
+                report.namespace_selectors_involved = True
         return report
 
     def _matching_clauses(self, p: int, o: int) -> tuple[int, ...]:
@@ -214,20 +226,32 @@ class Explainer:
             return [Leaf(self._selector_place(ref.fact, ctx) + text)]
         if not ref.attempts:
             return [self._leaf(self.describer.describe(ref.fact, ctx), holds=False)]
+        # Every failure is one partial solution that got stuck, of one rule or another: the
+        # goal would hold if any one of them went through, so they are alternatives.
         per_attempt = [
-            _dedupe(
-                [
-                    leaf
-                    for failure in attempt.failures
-                    for leaf in self._leaves_of_failure(failure, {**ctx, **dict(failure.bindings)})
-                ]
-            )
+            _dedupe(self._leaves_of_failure(failure, {**ctx, **dict(failure.bindings)}))
             for attempt in ref.attempts
+            for failure in attempt.failures
         ]
+        later = _dedupe(
+            [
+                leaf
+                for attempt in ref.attempts
+                for failure in attempt.failures
+                for leaf in self._later_failures(attempt.rule, failure, ctx)
+            ]
+        )
+        return _dedupe([*self._first_failures(per_attempt), *later])
+
+    def _first_failures(self, per_attempt: list[list[Leaf]]) -> list[Leaf]:
         if len(per_attempt) > 1 and all(len(leaves) == 1 for leaves in per_attempt):
             # Alternative rules, each stopped by one fact: any one of them would do.
             alternatives = _dedupe([leaves[0] for leaves in per_attempt])
-            if len(alternatives) > 1 and not any(leaf.holds for leaf in alternatives):
+            # Missing facts read as one "needs one of"; failed selectors, which say what they
+            # require, stay one a line.
+            if len(alternatives) > 1 and all(
+                not leaf.holds and leaf.text.startswith("needs") for leaf in alternatives
+            ):
                 text = "needs one of: " + " | ".join(
                     leaf.text.removeprefix("needs: ").removeprefix("needs one of: ")
                     for leaf in alternatives
@@ -237,9 +261,31 @@ class Explainer:
             return alternatives
         return _dedupe([leaf for leaves in per_attempt for leaf in leaves])
 
-    def _leaves_of_failure(self, failure: object, env: dict[str, Value]) -> list[Leaf]:
-        from bindlog.engine.provenance import Failure
+    def _later_failures(self, rule: Rule, failure: Failure, ctx: dict[str, Value]) -> list[Leaf]:
+        """The rule's other premises that fail too, once ground: a refutation stops at the
+        first failing premise, but a reader wants every failing test of a clause at once."""
+        env = {**ctx, **dict(failure.bindings)}
+        held = {proof.fact for proof in failure.held}
+        leaves: list[Leaf] = []
+        for atom in rule.body:
+            if atom == failure.failed:
+                continue
+            args = tuple(env.get(a.name) if isinstance(a, Var) else a for a in atom.args)
+            if any(a is None for a in args):
+                continue  # depends on a value the failed premise would have given
+            fact = Fact(atom.predicate, args)
+            if fact in held:
+                continue
+            if atom.negated:
+                if self.prover.holds(fact):
+                    leaves.append(self._leaf(self.describer.describe(fact, env), holds=True))
+                continue
+            refutation = self.prover.refute(fact)
+            if refutation is not None:
+                leaves.extend(self._leaves(refutation, env))
+        return leaves
 
+    def _leaves_of_failure(self, failure: object, env: dict[str, Value]) -> list[Leaf]:
         assert isinstance(failure, Failure)
         if failure.failed.negated:
             return [self._leaf(self.describer.describe(failure.failed_fact, env), holds=True)]
@@ -296,6 +342,30 @@ class Explainer:
             existing,
             tested,
         )
+
+
+def _tests_namespace_labels(clause: DownsyncClause) -> bool:
+    """A clause whose namespaceSelectors decide something (none of them is `{}`)."""
+    selectors = clause.namespace_selectors or ()
+    return bool(selectors) and not any(s.is_empty for s in selectors)
+
+
+# The facts through which a refutation can depend on a Namespace's labels.
+_NAMESPACE_LABEL_FACTS = frozenset({"namespace_selector_matches", "namespace"})
+
+
+def _mentions_namespace_labels(ref: Refutation | None) -> bool:
+    """Did the object fail on a Namespace's labels (or its absence) somewhere below `ref`?"""
+    if ref is None:
+        return False
+    if ref.fact.predicate in _NAMESPACE_LABEL_FACTS:
+        return True
+    return any(
+        failure.failed_fact.predicate in _NAMESPACE_LABEL_FACTS
+        or _mentions_namespace_labels(failure.reason)
+        for attempt in ref.attempts
+        for failure in attempt.failures
+    )
 
 
 def _dedupe(leaves: list[Leaf]) -> list[Leaf]:

@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Sequence
 from typing import TextIO
 
-from bindlog.cli import diff, graph, resolve, status, whatif, why
+from bindlog.cli import completion, diff, graph, resolve, status, test, version, whatif, why
 from bindlog.cli.common import (
     EXIT_INPUT,
     EXIT_INTERRUPTED,
@@ -21,19 +21,27 @@ from bindlog.cli.common import (
     options,
 )
 from bindlog.cli.faults import Terminated, guarded_streams, handle_sigterm, report_fault
+from bindlog.cli.parser import BindlogParser, examples
 from bindlog.errors import BindlogError, InputError
 from bindlog.textsafe import escape_terminal
 
 __all__ = ["EXIT_INPUT", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
-COMMANDS = (resolve, status, why, graph, whatif, diff)
+COMMANDS = (resolve, status, why, graph, whatif, diff, test, version, completion)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = BindlogParser(
         prog="bindlog",
         description="Resolve KubeStellar BindingPolicies into Bindings with Datalog rules.",
+        **examples(
+            "bindlog resolve -f examples/nginx -o wide",
+            "bindlog why deploy/nginx -n nginx -f examples/nginx",
+            "bindlog test examples/placement-tests/pass",
+            "bindlog COMMAND --help                 # flags and examples of one command",
+        ),
     )
+    parser.add_argument("--version", action="version", version=version.version_text())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(sub)
@@ -58,7 +66,7 @@ def _run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     for flag in ("output_file", "output_dir"):
         if getattr(args, flag, None) == "":
             parser.error(f"--{flag.replace('_', '-')} needs a path, not an empty string")
-    if hasattr(args, "filename"):
+    if hasattr(args, "resource_map"):  # the input flags; `bindlog test` has them without -f
         args.options = options(args, parser)
         args.limits = limits_from(args)
     try:

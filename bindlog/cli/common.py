@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from typing import TextIO
 
 from bindlog import api
-from bindlog.adapters import Limits, LoadOptions
+from bindlog.adapters import Limits, LoadOptions, load
 from bindlog.adapters.k8s_names import namespace_name_problem
 from bindlog.adapters.resources import parse_resource_map
+from bindlog.cli import label_query, warnings_report
+from bindlog.cli.progress import Progress
+from bindlog.engine.evaluate import evaluate
+from bindlog.export.bindings import bindings
+from bindlog.model import LabelSelector, Snapshot
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE, EXIT_TERMINATED = 141, 143  # 128 + SIGPIPE, 128 + SIGTERM, as shells report
@@ -19,15 +26,16 @@ class Usage(Exception):
     """A usage error found after argument parsing: printed with the usage line, exit 2."""
 
 
-def input_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "-f",
-        "--filename",
-        action="append",
-        required=True,
-        metavar="PATH",
-        help="manifest file, directory (recursive) or - for stdin; repeatable",
-    )
+def input_args(p: argparse.ArgumentParser, filename: bool = True) -> None:
+    if filename:  # `bindlog test` reads the manifests its test files name
+        p.add_argument(
+            "-f",
+            "--filename",
+            action="append",
+            required=True,
+            metavar="PATH",
+            help="manifest file, directory (recursive) or - for stdin; repeatable",
+        )
     p.add_argument(
         "--resource-map",
         action="append",
@@ -92,6 +100,7 @@ def input_args(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="deepest nesting of one document (default: %(default)s)",
     )
+    verbosity_args(p)
 
 
 def limits_from(args: argparse.Namespace) -> Limits:
@@ -105,13 +114,83 @@ def limits_from(args: argparse.Namespace) -> Limits:
     )
 
 
-def run_resolution(args: argparse.Namespace, err: TextIO, explain: bool = False) -> api.Run:
-    run = api.resolve(
-        args.filename, args.options, stdin=sys.stdin.buffer, explain=explain, limits=args.limits
+def verbosity_args(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "-v",
+        "--verbose",
+        dest="verbosity",
+        action="store_const",
+        const=warnings_report.VERBOSE,
+        default=warnings_report.NORMAL,
+        help="print every warning in full (default: one line per policy, with a count)",
     )
-    for warning in run.warnings:
-        print(f"warning: {warning}", file=err)
+    group.add_argument(
+        "-q",
+        "--quiet",
+        dest="verbosity",
+        action="store_const",
+        const=warnings_report.QUIET,
+        help="print no warnings",
+    )
+
+
+def selector_type(text: str) -> LabelSelector:
+    try:
+        return label_query.parse_label_query(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def selector_arg(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "-l",
+        "--selector",
+        type=selector_type,
+        metavar="SELECTOR",
+        help=f"only {what} whose labels match, in kubectl's syntax "
+        "(app=web,tier!=db,env in (a,b),!legacy)",
+    )
+
+
+Check = Callable[[Snapshot], None]
+
+
+def run_resolution(
+    args: argparse.Namespace,
+    err: TextIO,
+    explain: bool = False,
+    check: Check | None = None,
+    status_warnings: bool = False,
+) -> api.Run:
+    """Load, restrict to `-l`, check the names asked about (`check`, before the costly
+    evaluation), evaluate and build the Bindings, with a progress line on a terminal."""
+    progress = args.progress = Progress(err)
+    with progress.phase("loading"):
+        loaded = load(args.filename, args.options, sys.stdin.buffer, args.limits)
+    snapshot = restrict(loaded.snapshot, args)
+    if check is not None:
+        check(snapshot)
+    with progress.phase("evaluating"):
+        result = evaluate(snapshot)
+        docs = bindings(result, explain)
+    run = api.Run(result, docs, loaded.warnings, result.status_errors())
+    verbosity = getattr(args, "verbosity", warnings_report.NORMAL)
+    statuses = run.status_errors if status_warnings else {}
+    warnings_report.report(run.warnings, statuses, err, verbosity)
     return run
+
+
+def restrict(snapshot: Snapshot, args: argparse.Namespace) -> Snapshot:
+    """`-l`: keep the policies (or, where `args.select_objects`, the objects) that match."""
+    selector: LabelSelector | None = getattr(args, "selector", None)
+    if selector is None:
+        return snapshot
+    if getattr(args, "select_objects", False):
+        objects = tuple(o for o in snapshot.objects if label_query.matches(selector, o.labels))
+        return replace(snapshot, objects=objects)
+    policies = tuple(p for p in snapshot.policies if label_query.matches(selector, p.labels))
+    return replace(snapshot, policies=policies)
 
 
 MAX_SIZE = 2**60  # 1Ei: beyond any real input; larger numbers are typos

@@ -1,4 +1,5 @@
-"""`bindlog resolve`: every Binding, as YAML, JSON, a table, files or a directory."""
+"""`bindlog resolve`: every Binding, as YAML, JSON, a table, names, a JSONPath template,
+custom columns, files or a directory."""
 
 from __future__ import annotations
 
@@ -6,15 +7,36 @@ import argparse
 from pathlib import Path
 from typing import Any, TextIO
 
-from bindlog.cli.common import EXIT_OK, Usage, input_args, run_resolution
-from bindlog.export import render
+from bindlog.cli.common import EXIT_OK, Usage, input_args, run_resolution, selector_arg
+from bindlog.cli.output import output_args, render_templated
+from bindlog.cli.parser import examples
+from bindlog.export import columns, render
 from bindlog.export.write import file_names, write_directory_atomic, write_file_atomic
+
+FORMATS = ("yaml", "json", "table", "wide", "name", "jsonpath", "custom-columns")
 
 
 def register(sub: Any) -> None:
-    resolve = sub.add_parser("resolve", help="compute the Binding of every BindingPolicy")
+    resolve = sub.add_parser(
+        "resolve",
+        help="compute the Binding of every BindingPolicy",
+        description="Compute the Binding KubeStellar derives from every BindingPolicy.",
+        **examples(
+            "bindlog resolve -f examples/nginx                     # YAML stream of Bindings",
+            "bindlog resolve -f examples/nginx -o wide             # counts and WEC names",
+            "bindlog resolve -f examples/nginx -o name",
+            "bindlog resolve -f examples/nginx -l owner=web-team   # policies labelled so",
+            "bindlog resolve -f examples/nginx \\",
+            '    -o jsonpath=\'{range .items[*]}{.metadata.name}{"\\t"}'
+            '{.spec.destinations[*].clusterId}{"\\n"}{end}\'',
+            "bindlog resolve -f examples/nginx \\",
+            "    -o custom-columns=NAME:.metadata.name,WECS:.spec.destinations[*].clusterId",
+            "bindlog resolve -f examples/nginx --output-dir out/   # one file per Binding",
+        ),
+    )
     input_args(resolve)
-    resolve.add_argument("-o", "--output", choices=("yaml", "json", "table"), default="yaml")
+    selector_arg(resolve, "BindingPolicies")
+    output_args(resolve, FORMATS, "yaml")
     resolve.add_argument(
         "--output-dir",
         metavar="DIR",
@@ -35,32 +57,42 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    if args.output == "table" and args.output_dir:
+    kind = args.output.kind
+    if args.output_dir and kind not in ("yaml", "json"):
         raise Usage("--output-dir writes Binding documents: use -o yaml or -o json")
     if args.output_dir and args.output_file:
         raise Usage("--output-dir and --output-file cannot be combined")
-    result = run_resolution(args, err, explain=args.explain)
-    for name, errors in sorted(result.status_errors.items()):
-        for text in errors:
-            print(f"warning: BindingPolicy/{name}: status.errors: {text}", file=err)
-    if args.output_dir:
-        ext, dump = (".json", render.one_json) if args.output == "json" else (".yaml", _yaml1)
-        names = file_names([b["metadata"]["name"] for b in result.bindings], ext)
-        files = {names[b["metadata"]["name"]]: dump(b) for b in result.bindings}
-        for name, file_name in names.items():
-            if file_name != f"{name}{ext}":
-                print(f"note: Binding {name} written to {file_name}: name too long", file=err)
-        write_directory_atomic(Path(args.output_dir), files)
-        print(f"wrote {len(files)} Binding(s) to {args.output_dir}", file=err)
-        return EXIT_OK
-    text = {"yaml": render.to_yaml, "json": render.to_json, "table": render.to_table}[args.output](
-        result.bindings
-    )
-    if args.output_file:
-        write_file_atomic(Path(args.output_file), text)
-    else:
-        out.write(text)
+    result = run_resolution(args, err, explain=args.explain, status_warnings=True)
+    with args.progress.phase("writing"):
+        if args.output_dir:
+            ext, dump = (".json", render.one_json) if kind == "json" else (".yaml", _yaml1)
+            names = file_names([b["metadata"]["name"] for b in result.bindings], ext)
+            files = {names[b["metadata"]["name"]]: dump(b) for b in result.bindings}
+            for name, file_name in names.items():
+                if file_name != f"{name}{ext}":
+                    print(f"note: Binding {name} written to {file_name}: name too long", file=err)
+            write_directory_atomic(Path(args.output_dir), files)
+            print(f"wrote {len(files)} Binding(s) to {args.output_dir}", file=err)
+            return EXIT_OK
+        text = format_bindings(result.bindings, args)
+        if args.output_file:
+            write_file_atomic(Path(args.output_file), text)
+        else:
+            out.write(text)
     return EXIT_OK
+
+
+def format_bindings(docs: list[dict[str, Any]], args: argparse.Namespace) -> str:
+    kind, headers = args.output.kind, not args.no_headers
+    if kind in ("table", "wide"):
+        return columns.bindings_table(docs, wide=kind == "wide", headers=headers)
+    if kind == "name":
+        return columns.names(docs)
+    if kind == "yaml":
+        return render.to_yaml(docs)
+    as_list = {"apiVersion": "v1", "kind": "List", "items": docs}
+    templated = render_templated(args.output, as_list, docs, headers)
+    return templated if templated is not None else render.to_json(docs)
 
 
 def _yaml1(doc: dict[str, object]) -> str:

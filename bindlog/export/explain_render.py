@@ -12,6 +12,7 @@ from bindlog.adapters.namespaces import missing_namespace_note
 from bindlog.analysis.describe import Describer
 from bindlog.analysis.why import Leaf, ObjectReport, PolicyReport, Verdict, Via, WecReport
 from bindlog.engine.provenance import Proof
+from bindlog.export.columns import natural_sorted
 from bindlog.model import Modulation, WorkloadObject
 
 SCHEMA_VERSION = 1
@@ -118,12 +119,25 @@ def object_report_json(report: ObjectReport, describer: Describer) -> dict[str, 
             {"wec": wec, "via": [_via_json(v) for v in vias]}
             for wec, vias in sorted(report.bound.items())
         ],
+        "throughPolicies": _through_policies_json(report),
         "selectedWithoutDestinations": sorted(report.selected_without_wecs),
         "wec": report.wec,
         "bound": None if report.wec is None else report.wec in report.bound,
         "proofs": [proof_json(p, describer) for p in report.proofs],
         "notBound": [_verdict_json(v) for v in report.verdicts],
     }
+
+
+def _through_policies_json(report: ObjectReport) -> list[dict[str, Any]]:
+    """boundTo regrouped per policy: its WEC count and WECs (natural order)."""
+    wecs: dict[str, list[str]] = {}
+    for wec, vias in report.bound.items():
+        for via in vias:
+            wecs.setdefault(via.policy, []).append(wec)
+    return [
+        {"policy": p, "wecCount": len(wecs[p]), "wecs": natural_sorted(wecs[p])}
+        for p in natural_sorted(wecs)
+    ]
 
 
 def wec_report_json(report: WecReport) -> dict[str, Any]:
@@ -206,14 +220,13 @@ def object_report_text(report: ObjectReport, describer: Describer, s: Style) -> 
         )
     if report.wec is None:
         if report.bound:
-            lines.append(f"  bound to {len(report.bound)} WEC(s):")
-            for wec, vias in sorted(report.bound.items()):
-                lines.append(f"    {s.ok(wec)}")
-                lines.extend(f"      {_via_text(v)}" for v in vias)
+            lines.extend(_grouped_bound_lines(report, s))
         else:
             lines.append(s.bad("  bound to no WEC"))
         if report.selected_without_wecs:
-            names = ", ".join(f"BindingPolicy/{n}" for n in sorted(report.selected_without_wecs))
+            names = ", ".join(
+                f"BindingPolicy/{n}" for n in natural_sorted(report.selected_without_wecs)
+            )
             lines.append(f"  selected by {names}, which select(s) no WEC")
         return "\n".join(lines) + "\n"
     if report.wec in report.bound:
@@ -223,11 +236,18 @@ def object_report_text(report: ObjectReport, describer: Describer, s: Style) -> 
         for proof in report.proofs:
             lines.append("    proof:")
             lines.extend(_proof_lines(proof, describer, s, "      ", {}))
+        if not report.proofs:
+            lines.append(s.dim("    (--proofs prints the derivation from the rules)"))
         return "\n".join(lines) + "\n"
     lines.append(f"  {s.bad('not bound')} to WEC {report.wec}:")
     if not report.verdicts:
         lines.append("    there is no BindingPolicy")
-    for v in report.verdicts:
+    verdicts = natural_sorted(report.verdicts, key=lambda v: v.policy)
+    shown = [v for v in verdicts if v.selects_object or v.selects_wec]
+    neither = [v for v in verdicts if not (v.selects_object or v.selects_wec)]
+    if len(verdicts) <= MAX_VERDICTS:
+        shown, neither = verdicts, []
+    for v in shown:
         lines.append(f"    BindingPolicy/{v.policy}:")
         if v.selects_object:
             lines.append(f"      {s.ok('✓')} selects the object")
@@ -241,7 +261,60 @@ def object_report_text(report: ObjectReport, describer: Describer, s: Style) -> 
         else:
             lines.append(f"      {s.bad('✗')} does not select WEC {report.wec}")
             lines.extend(f"        {_leaf_text(leaf, s)}" for leaf in v.wec_reasons)
+    if neither:
+        neither_names = [f"BindingPolicy/{v.policy}" for v in neither]
+        lines.append(
+            f"    {len(neither)} other BindingPolicy(ies) select neither the object nor "
+            f"WEC {report.wec} (-o json gives their reasons):"
+        )
+        lines.extend(_name_lines(neither_names, "      "))
     return "\n".join(lines) + "\n"
+
+
+MAX_VERDICTS = 12  # past this many policies, those selecting neither side are only named
+MAX_NAMES = 20  # names listed in one group of text output before "+N more"
+
+
+def _name_lines(names: list[str], indent: str, limit: int = MAX_NAMES) -> list[str]:
+    """Names in natural order, a few a line, capped at `limit` with a count of the rest."""
+    ordered = natural_sorted(names)
+    shown, rest = ordered[:limit], len(ordered) - limit
+    lines = [indent + ", ".join(shown[i : i + 5]) for i in range(0, len(shown), 5)]
+    if rest > 0:
+        lines.append(f"{indent}… and {rest} more (-o json lists them all)")
+    return lines
+
+
+def _grouped_bound_lines(report: ObjectReport, s: Style) -> list[str]:
+    """Bound WECs grouped by policy, then by the clusterSelectors that select them, counted."""
+    by_policy: dict[str, dict[tuple[int, ...], list[str]]] = {}
+    vias: dict[str, Via] = {}
+    for wec, wec_vias in report.bound.items():
+        for via in wec_vias:
+            vias.setdefault(via.policy, via)
+            by_policy.setdefault(via.policy, {}).setdefault(via.cluster_selectors, []).append(wec)
+    lines = [
+        f"  bound to {_count(len(report.bound), 'WEC')} through "
+        f"{_count(len(by_policy), 'BindingPolicy', 'BindingPolicies')}:"
+    ]
+    for policy in natural_sorted(by_policy):
+        groups = by_policy[policy]
+        total = sum(len(w) for w in groups.values())
+        via = vias[policy]
+        clauses = ", ".join(f"downsync[{c}]" for c in via.clauses)
+        lines.append(
+            f"    through BindingPolicy/{s.ok(policy)}: {_count(total, 'WEC')} "
+            f"({clauses}){_mod_text(via.modulation)}"
+        )
+        for sels, wecs in sorted(groups.items()):
+            sel_text = ", ".join(f"clusterSelectors[{i}]" for i in sels)
+            lines.append(f"      {sel_text}: {_count(len(wecs), 'WEC')}")
+            lines.extend(_name_lines(wecs, "        "))
+    return lines
+
+
+def _count(n: int, singular: str, plural: str | None = None) -> str:
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
 
 
 STALE_NOTE = (
@@ -276,22 +349,35 @@ def wec_report_text(report: WecReport, s: Style) -> str:
     lines = [s.bold(f"WEC {report.wec}") + s.dim(f"  {{{labels}}}")]
     if not report.policies:
         lines.append("  selected by no BindingPolicy")
-    for policy, sels in sorted(report.policies.items()):
+    for policy in natural_sorted(report.policies):
         objs = report.objects[policy]
-        sel_text = ", ".join(f"clusterSelectors[{i}]" for i in sels)
-        lines.append(f"  BindingPolicy/{policy} ({sel_text}): {len(objs)} object(s)")
-        lines.extend(f"    {o}" for o in objs)
+        sel_text = ", ".join(f"clusterSelectors[{i}]" for i in report.policies[policy])
+        lines.append(f"  BindingPolicy/{policy} ({sel_text}): {_count(len(objs), 'object')}")
+        lines.extend(_listed(objs, "    "))
     return "\n".join(lines) + "\n"
+
+
+def _listed(names: list[str], indent: str, limit: int = MAX_NAMES) -> list[str]:
+    """One name a line, natural order, capped at `limit` with a count of the rest."""
+    ordered = natural_sorted(names)
+    lines = [f"{indent}{n}" for n in ordered[:limit]]
+    if len(ordered) > limit:
+        lines.append(f"{indent}… and {len(ordered) - limit} more (-o json lists them all)")
+    return lines
 
 
 def policy_report_text(report: PolicyReport, s: Style) -> str:
     lines = [s.bold(f"BindingPolicy/{report.policy}")]
     if report.invalid:
         lines.append(s.bad("  has an invalid clusterSelectors entry: selects no WEC"))
-    lines.append(f"  selects {len(report.wecs)} WEC(s): {', '.join(report.wecs) or '-'}")
-    lines.append(f"  selects {len(report.objects)} object(s):")
-    for obj, clauses in report.objects:
+    lines.append(f"  selects {_count(len(report.wecs), 'WEC')}:")
+    lines.extend(_name_lines(report.wecs, "    "))
+    lines.append(f"  selects {_count(len(report.objects), 'object')}:")
+    objects = natural_sorted(report.objects, key=lambda item: item[0])
+    for obj, clauses in objects[:MAX_NAMES]:
         lines.append(f"    {obj}  " + s.dim(", ".join(f"downsync[{c}]" for c in clauses)))
+    if len(objects) > MAX_NAMES:
+        lines.append(f"    … and {len(objects) - MAX_NAMES} more (-o json lists them all)")
     for namespace in report.missing_namespaces:
         lines.append(s.bad(f"  note: {missing_namespace_note(namespace)}"))
     reason = _no_binding_reason(report)
