@@ -20,6 +20,15 @@ EXAMPLE = "examples/nginx"
 FIXTURE = "tests/explain/fixture"
 
 
+def no_uid_warning(more: int) -> str:
+    """The one warning for policies without a uid (the example's have none), as stderr shows it."""
+    return (
+        "warning: examples/nginx/policies.yaml[doc 0] BindingPolicy/nginx: metadata.uid: not set "
+        f"(and {more} more): Bindings are written without ownerReferences (the API server rejects "
+        "an empty uid; KubeStellar uses the live policy's uid)"
+    )
+
+
 def bindlog(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bindlog", *args],
@@ -216,7 +225,13 @@ def test_status_exit_code(tmp_path: Path) -> None:
     assert gated.returncode == 1
     assert "bindingpolicy.control.kubestellar.io/two-wecs" in gated.stdout
     assert "bindingpolicy.control.kubestellar.io/nginx-config-everywhere" in gated.stdout
-    assert gated.stderr == "bindlog: 2 BindingPolicy(ies) with status errors\n"
+    assert gated.stderr.splitlines() == [
+        no_uid_warning(2),  # nginx, nginx-config-everywhere and two-wecs have no uid
+        "bindlog: 2 BindingPolicy(ies) with status errors",
+    ]
+    quiet = bindlog(*args, "--exit-code", "-q")
+    assert quiet.returncode == 1
+    assert quiet.stderr == "bindlog: 2 BindingPolicy(ies) with status errors\n"
 
 
 def test_why_expect() -> None:
@@ -253,12 +268,14 @@ def test_warnings_summarised_per_policy(tmp_path: Path) -> None:
     (tmp_path / "p.yaml").write_text(INVALID_SELECTORS)
     args = ("resolve", "-f", EXAMPLE, "-f", str(tmp_path / "p.yaml"), "-o", "name")
     default = bindlog(*args).stderr.splitlines()
-    assert len(default) == 2
+    assert len(default) == 3
     assert "objectSelectors[0]" in default[0]
     assert default[0].endswith("(+2 more warning(s) about BindingPolicy/noisy)")
-    assert default[1] == "bindlog: 3 warnings shown as 1; -v shows every one, -q none"
+    assert default[1] == no_uid_warning(2)  # already one line for the three policies
+    assert default[2] == "bindlog: 4 warnings shown as 2; -v shows every one, -q none"
     verbose = bindlog(*args, "-v").stderr.splitlines()
-    assert [line.split("objectSelectors")[1][:3] for line in verbose] == ["[0]", "[1]", "[2]"]
+    assert [line.split("objectSelectors")[1][:3] for line in verbose[:3]] == ["[0]", "[1]", "[2]"]
+    assert verbose[3:] == [no_uid_warning(2)]
     assert bindlog(*args, "-q").stderr == ""
 
 
@@ -304,8 +321,9 @@ def test_kubectl_plugin_entry_point() -> None:
     import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["scripts"]["kubectl-bindlog"] == "bindlog.cli:main"
-    assert project["scripts"]["bindlog"] == "bindlog.cli:main"
+    # Both through the fast process entry point (bindlog.__main__), which runs bindlog.cli.main.
+    assert project["scripts"]["kubectl-bindlog"] == "bindlog.__main__:run"
+    assert project["scripts"]["bindlog"] == "bindlog.__main__:run"
 
 
 def test_json_and_yaml_why_agree() -> None:

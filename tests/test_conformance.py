@@ -108,8 +108,8 @@ def test_why_policy_without_binding() -> None:
     assert quiet.returncode == 0, quiet.stderr
     assert quiet.stdout == (
         "BindingPolicy/quiet\n"
-        "  selects 0 WEC(s): -\n"
-        "  selects 0 object(s):\n"
+        "  selects 0 WECs:\n"
+        "  selects 0 objects:\n"
         "  no Binding: it selects no WEC and no object: KubeStellar creates no Binding for an "
         "empty resolution (an existing one would be emptied to spec: {workload: {}})\n"
     )

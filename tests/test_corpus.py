@@ -37,7 +37,9 @@ def test_corpus_has_forty_cases() -> None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_corpus_case(case: str, request: pytest.FixtureRequest) -> None:
-    done = bindlog("resolve", "-f", f"tests/corpus/{case}")
+    # -v: every warning in full (by default several about one policy share a line), so that
+    # each case pins every message exactly.
+    done = bindlog("resolve", "-v", "-f", f"tests/corpus/{case}")
     stderr = done.stderr.decode()
     expected = CORPUS / f"{case}.expected"
     actual = f"exit: {done.returncode}\n{stderr}"
