@@ -11,6 +11,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "placement-tests"
+# The example's two policies have no uid: each suite that loads it says so once.
+NO_UID = (
+    "warning: examples/nginx/policies.yaml[doc 0] BindingPolicy/nginx: metadata.uid: not set "
+    "(and 1 more): Bindings are written without ownerReferences (the API server rejects an "
+    "empty uid; KubeStellar uses the live policy's uid)\n"
+)
 
 
 def bindlog(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -33,7 +39,7 @@ def test_passing_example() -> None:
     assert rows[0].split() == ["SUITE", "TEST", "RESULT", "DETAIL"]
     assert len(rows) == 8
     assert all(row.split()[-1] == "pass" for row in rows[1:])
-    assert done.stderr == "7 passed, 0 failed (1 suite(s))\n"
+    assert done.stderr == NO_UID + "7 passed, 0 failed (1 suite(s))\n"
 
 
 def test_failing_example_report() -> None:
@@ -41,13 +47,13 @@ def test_failing_example_report() -> None:
     done = bindlog("test", "examples/placement-tests/fail")
     assert done.returncode == 1
     assert done.stdout == (EXAMPLES / "fail" / "expected-report.txt").read_text()
-    assert done.stderr == "1 passed, 4 failed (1 suite(s))\n"
+    assert done.stderr == NO_UID + "1 passed, 4 failed (1 suite(s))\n"
 
 
 def test_directory_runs_every_suite_and_fails_if_any_fails(tmp_path: Path) -> None:
     done = bindlog("test", "examples/placement-tests", "--junit", str(tmp_path / "r.xml"))
     assert done.returncode == 1
-    assert done.stderr == "8 passed, 4 failed (2 suite(s))\n"
+    assert done.stderr == NO_UID * 2 + "8 passed, 4 failed (2 suite(s))\n"
     root = ET.parse(tmp_path / "r.xml").getroot()
     assert (root.get("tests"), root.get("failures")) == ("12", "4")
     suites = {s.get("name"): s for s in root.iter("testsuite")}
@@ -102,3 +108,22 @@ def test_unknown_names_fail_the_case_with_a_suggestion(tmp_path: Path) -> None:
     )
     assert "WEC 'clustr1' is not in the inventory (did you mean \"cluster1\"" in done.stdout
     assert "no BindingPolicy named 'ngnix' (did you mean \"nginx\"" in done.stdout
+
+
+def test_binding_case_fails_for_a_policy_that_gets_no_binding(tmp_path: Path) -> None:
+    # Scenario 24: `quiet` selects nothing, so KubeStellar creates no Binding for it; `wecs-only`
+    # selects a WEC and no object, which is a Binding with destinations and no workload.
+    scenario = ROOT / "tests" / "scenarios" / "24-empty-resolution"
+    (tmp_path / "bindlog-test.yaml").write_text(
+        "apiVersion: cli.bindlog.kubestellar.io/v1alpha1\nkind: PlacementTest\n"
+        f"metadata: {{name: t}}\nmanifests: [{scenario / 'input.yaml'}]\n"
+        "results:\n  - {binding: quiet, objects: [], destinations: []}\n"
+        "  - {binding: wecs-only, objects: [], destinations: [w1]}\n"
+    )
+    done = bindlog("test", str(tmp_path))
+    assert done.returncode == 1
+    assert (
+        "BindingPolicy quiet selects no WEC and no object: KubeStellar creates no Binding for an "
+        "empty resolution" in done.stdout
+    )
+    assert done.stderr == "1 passed, 1 failed (1 suite(s))\n"

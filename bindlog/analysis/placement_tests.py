@@ -351,6 +351,11 @@ class _Checker:
                 f"BindingPolicy {name} has an invalid clusterSelectors entry: KubeStellar "
                 "writes no Binding for it"
             )
+        if not res.has_binding:  # decided by the rules, as the exporter reads it
+            return False, (
+                f"BindingPolicy {name} selects no WEC and no object: KubeStellar creates no "
+                "Binding for an empty resolution"
+            )
         details = []
         if "objects" in body:
             expected = {str(self.object(t).ref) for t in body["objects"]}
