@@ -343,3 +343,18 @@ def test_a_scenarios_alias_bomb_is_measured_not_walked(tmp_path: Path) -> None:
     code, _, err = run("what-if", "-f", BASE, "--scenarios", str(path), "--exit-code")
     assert code == 2
     assert "expands to more than 2000000 nodes through YAML aliases" in err
+
+
+def test_quiet_and_verbose_apply_to_load_warnings() -> None:
+    # examples/nginx's two policies have no uid: one warning, which -q silences.
+    args = ("what-if", "-f", "examples/nginx", "--label", "wec/cloud1", "location-group=edge")
+    warning = (
+        "warning: examples/nginx/policies.yaml[doc 0] BindingPolicy/nginx: metadata.uid: not set "
+        "(and 1 more): Bindings are written without ownerReferences (the API server rejects an "
+        "empty uid; KubeStellar uses the live policy's uid)\n"
+    )
+    assert run(*args)[2] == warning
+    assert run(*args, "-v")[2] == warning
+    code, out, err = run(*args, "-q")
+    assert (code, err) == (0, "")
+    assert out.startswith("1 Binding changes: +1 WEC\n")

@@ -22,6 +22,7 @@ from bindlog.analysis.whatif import (
     read_scenarios,
 )
 from bindlog.changes import Change, ChangeSet
+from bindlog.cli import warnings_report
 from bindlog.cli.common import EXIT_OK, Usage, input_args
 from bindlog.cli.diff import EXIT_CHANGED, dumps_json, dumps_yaml, report_errors
 from bindlog.errors import InputProblem
@@ -124,8 +125,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if "-" in args.apply_file and "-" in args.filename:
         raise Usage("stdin (-) can be read by -f or by --apply-file, not both")
     loaded = load_model(args.filename, args.options, sys.stdin.buffer, args.limits)
-    for warning in loaded.warnings:
-        print(f"warning: {warning}", file=err)
+    verbosity = getattr(args, "verbosity", warnings_report.NORMAL)
+    warnings_report.report(loaded.warnings, {}, err, verbosity)  # -v / -q, as other commands
     if args.scenarios:
         scenarios = read_scenarios(args.scenarios, loaded, args.limits)
     else:
@@ -153,8 +154,8 @@ def inline_changes(
     if args.apply_file:
         warnings: list[InputProblem] = []
         changes.extend(loaded.manifests(args.apply_file, sys.stdin.buffer, args.limits, warnings))
-        for warning in warnings:
-            print(f"warning: {warning}", file=err)
+        verbosity = getattr(args, "verbosity", warnings_report.NORMAL)
+        warnings_report.report(warnings, {}, err, verbosity)
     changes.extend(loaded.delete(target, args.namespace) for target in args.delete)
     for target, *edits in args.label:
         changes.append(loaded.label(target, *edits, namespace=args.namespace))
