@@ -8,6 +8,7 @@ without explanations), on hostile strings and on generated data.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -238,3 +239,29 @@ def test_line_width_folding_identical(parts: list[str], depth: int) -> None:
     for _ in range(depth):
         value = {"k": value, "l": [value]}
     assert render.to_yaml([{"root": value}]) == _pyyaml([{"root": value}])
+
+
+@given(
+    st.one_of(
+        st.from_regex(r"[A-Za-z][A-Za-z0-9_./-]{0,12}", fullmatch=True),
+        st.from_regex(r"[0-9][0-9_]{0,8}", fullmatch=True),
+        st.sampled_from(HOSTILE).filter(str.isprintable),
+    )
+)
+def test_scalar_shortcuts_agree_with_pyyaml(text: str) -> None:
+    # The forms block_yaml decides without asking PyYAML are the ones PyYAML gives.
+    assert _form_or_declined(block_yaml.scalar_form, text) == _form_or_declined(
+        block_yaml.pyyaml_form, text
+    )
+
+
+def _form_or_declined(form: Callable[[str], str], text: str) -> str | None:
+    try:
+        return form(text)
+    except block_yaml.Unsupported:
+        return None
+
+
+@pytest.mark.parametrize("word", ["yes", "No", "TRUE", "off", "Null", "y", "N", "NaN", "0", "012"])
+def test_reserved_words_are_quoted_like_pyyaml(word: str) -> None:
+    assert block_yaml.scalar_form(word) == block_yaml.pyyaml_form(word)
