@@ -7,6 +7,7 @@ without explanations), on hostile strings and on generated data.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -113,6 +114,12 @@ def _pyyaml(docs: list[dict[str, Any]]) -> str:
     )
 
 
+def _streamed(write: Callable[[list[dict[str, Any]], io.StringIO], None], docs: Any) -> str:
+    out = io.StringIO()
+    write(docs, out)
+    return out.getvalue()
+
+
 def _json(doc: object) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
@@ -149,6 +156,8 @@ def test_golden_bindings_identical(name: str, docs: list[dict[str, Any]]) -> Non
     assert block_yaml.dump_all(docs) == _pyyaml(docs)
     assert render.to_yaml(docs) == _pyyaml(docs)
     assert render.to_json(docs) == _json({"apiVersion": "v1", "kind": "List", "items": docs})
+    assert _streamed(render.write_json, docs) == render.to_json(docs)
+    assert _streamed(render.write_yaml, docs) == render.to_yaml(docs)
     for doc in docs:
         assert render.one_json(doc) == _json(doc)
         assert render.to_yaml([doc]) == _pyyaml([doc])
@@ -221,11 +230,14 @@ def test_generated_printable_yaml_identical(docs: list[dict[str, Any]]) -> None:
 @given(_any_docs)
 def test_generated_yaml_identical(docs: list[dict[str, Any]]) -> None:
     assert render.to_yaml(docs) == _pyyaml(docs)
+    assert _streamed(render.write_yaml, docs) == _pyyaml(docs)
 
 
 @given(_any_docs)
 def test_generated_json_identical(docs: list[dict[str, Any]]) -> None:
-    assert render.to_json(docs) == _json({"apiVersion": "v1", "kind": "List", "items": docs})
+    expected = _json({"apiVersion": "v1", "kind": "List", "items": docs})
+    assert render.to_json(docs) == expected
+    assert _streamed(render.write_json, docs) == expected
 
 
 @given(

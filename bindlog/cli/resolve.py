@@ -49,6 +49,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         write_directory_atomic(Path(args.output_dir), files)
         print(f"wrote {len(files)} Binding(s) to {args.output_dir}", file=err)
         return EXIT_OK
+    if not args.output_file and args.output != "table":
+        # Streamed, one Binding at a time: the whole text is never held (memory at L).
+        (render.write_json if args.output == "json" else render.write_yaml)(result.bindings, out)
+        return EXIT_OK
     text = {"yaml": render.to_yaml, "json": render.to_json, "table": render.to_table}[args.output](
         result.bindings
     )
