@@ -29,6 +29,8 @@ def run() -> NoReturn:
         code = main()
     except SystemExit as e:  # argparse: --help, --version, usage errors
         code = _exit_code(e.code)
+    except BrokenPipeError:  # the reader left early (`| head`): not worth a traceback
+        os._exit(1)
     try:
         sys.stdout.flush()
     except BrokenPipeError:  # the reader left early (`| head`): nothing more can be delivered
