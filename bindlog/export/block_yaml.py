@@ -3,14 +3,16 @@
 Even with the C emitter, PyYAML represents and resolves every scalar in Python (building a
 node, running the implicit-type regexes), which made `-o yaml` the slowest output. Bindings
 are trees of dicts, lists, strings, booleans and ints in which the same strings recur (groups,
-versions, namespaces, WEC names), so this writer lays out the block structure itself and asks
-PyYAML only once per distinct string how to write it.
+versions, namespaces, WEC names), so this writer lays out the block structure itself and decides
+once per distinct string how to write it: identifiers and decimal numbers by rule, anything else
+by asking PyYAML.
 
 It covers the options bindlog uses (`sort_keys=False, default_flow_style=False,
 allow_unicode=True, explicit_start=True`, default indent and width) and declines, by raising
 `Unsupported`, whatever it cannot be sure to write identically: other types, a string that is
 not printable on one line, a string that PyYAML could fold at the line width. The caller then
-uses PyYAML for the whole stream.
+uses PyYAML for the whole stream. Without libyaml (PyYAML's pure-Python emitter, whose limits
+differ slightly) it declines everything.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 import yaml
 
+_LIBYAML = hasattr(yaml, "CSafeDumper")
 _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 WIDTH = 80  # PyYAML's default best_width: plain and quoted scalars fold past it
 MAX_SIMPLE_KEY = 128  # UTF-8 bytes: libyaml writes a longer key as a complex key ("? ")
@@ -32,6 +35,8 @@ class Unsupported(Exception):
 def dump_all(docs: list[dict[str, Any]]) -> str:
     """The YAML stream `yaml.dump_all(docs, Dumper=CSafeDumper, sort_keys=False,
     default_flow_style=False, allow_unicode=True, explicit_start=True)` writes."""
+    if not _LIBYAML:
+        raise Unsupported("PyYAML without libyaml: the forms above are libyaml's")
     writer = _Writer()
     for doc in docs:
         if type(doc) is not dict or not doc:
