@@ -3,8 +3,9 @@
 Table 1 times each command as a user runs it (a fresh `python -m bindlog` process, output to a
 file) against a fresh process that only parses the same files with PyYAML's C safe loader.
 Runs are paired and alternate (parse, command, parse, command, ...) so both see the same machine
-load; the table gives the min and median of the per-pair ratios, the median seconds of each, and
-the peak RSS of each child (from wait4, so each process's own peak).
+load; the table gives the min and median of the per-pair ratios of wall time, the median seconds
+of each, the peak RSS of each child (from wait4, so each process's own peak), and the min and
+median ratios of CPU time (user + system), which other load on the machine disturbs less.
 
 Table 2 breaks one in-process resolve into stages (parse, validate+IR, facts, evaluate, export,
 render) with the pairs it selected; `--trace-memory` adds tracemalloc's peak per stage.
@@ -67,7 +68,8 @@ def commands() -> list[Command]:
 
 @dataclass
 class Run:
-    seconds: float
+    seconds: float  # wall clock
+    cpu: float  # user + system CPU seconds: less sensitive to other load on the machine
     peak_mib: float
 
 
@@ -87,7 +89,7 @@ def run_child(argv: list[str], out: Path, expect: int) -> Run:
         raise SystemExit(
             f"{' '.join(argv)}: exit {child.returncode}, expected {expect}\n{stderr.decode()}"
         )
-    return Run(seconds, usage.ru_maxrss / 1024)
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
 def whole_process(directory: Path, selected: list[Command], repeat: int) -> list[dict[str, Any]]:
@@ -103,7 +105,9 @@ def whole_process(directory: Path, selected: list[Command], repeat: int) -> list
             for _ in range(repeat):  # paired, alternating
                 parses.append(run_child(parse_argv, out, 0))
                 runs.append(run_child(argv, out, command.exit_code))
-            ratios = [r.seconds / p.seconds for p, r in zip(parses, runs, strict=True)]
+            pairs = list(zip(parses, runs, strict=True))
+            ratios = [r.seconds / p.seconds for p, r in pairs]
+            cpu_ratios = [r.cpu / p.cpu for p, r in pairs]
             rows.append(
                 {
                     "command": command.label,
@@ -111,6 +115,8 @@ def whole_process(directory: Path, selected: list[Command], repeat: int) -> list
                     "bindlog_s": statistics.median(r.seconds for r in runs),
                     "ratio_min": min(ratios),
                     "ratio_median": statistics.median(ratios),
+                    "cpu_ratio_min": min(cpu_ratios),
+                    "cpu_ratio_median": statistics.median(cpu_ratios),
                     "parse_mib": max(p.peak_mib for p in parses),
                     "bindlog_mib": max(r.peak_mib for r in runs),
                 }
@@ -185,7 +191,8 @@ def _print_whole(size: str, density: str, rows: list[dict[str, Any]]) -> None:
         print(
             f"{size:4} {density:6} {r['command']:16} {r['ratio_min']:7.2f} "
             f"{r['ratio_median']:7.2f} {r['parse_s']:8.3f} {r['bindlog_s']:9.3f} "
-            f"{r['parse_mib']:8.0f} {r['bindlog_mib']:9.0f}",
+            f"{r['parse_mib']:8.0f} {r['bindlog_mib']:9.0f} "
+            f"{r['cpu_ratio_min']:7.2f} {r['cpu_ratio_median']:7.2f}",
             flush=True,
         )
 
@@ -222,7 +229,8 @@ def main() -> None:
     print("Whole process vs a bare CSafeLoader parse of the same files (paired runs)")
     print(
         f"{'size':4} {'input':6} {'command':16} {'min x':>7} {'med x':>7} "
-        f"{'parse s':>8} {'bindlog s':>9} {'parse MiB':>8} {'bindlog MiB':>9}"
+        f"{'parse s':>8} {'bindlog s':>9} {'parse MiB':>8} {'bindlog MiB':>9} "
+        f"{'cpu min':>7} {'cpu med':>7}"
     )
     for (size, density), directory in inputs.items():
         rows = whole_process(directory, selected, args.repeat)

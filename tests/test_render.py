@@ -7,7 +7,9 @@ without explanations), on hostile strings and on generated data.
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +114,12 @@ def _pyyaml(docs: list[dict[str, Any]]) -> str:
     )
 
 
+def _streamed(write: Callable[[list[dict[str, Any]], io.StringIO], None], docs: Any) -> str:
+    out = io.StringIO()
+    write(docs, out)
+    return out.getvalue()
+
+
 def _json(doc: object) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
@@ -148,6 +156,8 @@ def test_golden_bindings_identical(name: str, docs: list[dict[str, Any]]) -> Non
     assert block_yaml.dump_all(docs) == _pyyaml(docs)
     assert render.to_yaml(docs) == _pyyaml(docs)
     assert render.to_json(docs) == _json({"apiVersion": "v1", "kind": "List", "items": docs})
+    assert _streamed(render.write_json, docs) == render.to_json(docs)
+    assert _streamed(render.write_yaml, docs) == render.to_yaml(docs)
     for doc in docs:
         assert render.one_json(doc) == _json(doc)
         assert render.to_yaml([doc]) == _pyyaml([doc])
@@ -220,11 +230,14 @@ def test_generated_printable_yaml_identical(docs: list[dict[str, Any]]) -> None:
 @given(_any_docs)
 def test_generated_yaml_identical(docs: list[dict[str, Any]]) -> None:
     assert render.to_yaml(docs) == _pyyaml(docs)
+    assert _streamed(render.write_yaml, docs) == _pyyaml(docs)
 
 
 @given(_any_docs)
 def test_generated_json_identical(docs: list[dict[str, Any]]) -> None:
-    assert render.to_json(docs) == _json({"apiVersion": "v1", "kind": "List", "items": docs})
+    expected = _json({"apiVersion": "v1", "kind": "List", "items": docs})
+    assert render.to_json(docs) == expected
+    assert _streamed(render.write_json, docs) == expected
 
 
 @given(
@@ -238,3 +251,29 @@ def test_line_width_folding_identical(parts: list[str], depth: int) -> None:
     for _ in range(depth):
         value = {"k": value, "l": [value]}
     assert render.to_yaml([{"root": value}]) == _pyyaml([{"root": value}])
+
+
+@given(
+    st.one_of(
+        st.from_regex(r"[A-Za-z][A-Za-z0-9_./-]{0,12}", fullmatch=True),
+        st.from_regex(r"[0-9][0-9_]{0,8}", fullmatch=True),
+        st.sampled_from(HOSTILE).filter(str.isprintable),
+    )
+)
+def test_scalar_shortcuts_agree_with_pyyaml(text: str) -> None:
+    # The forms block_yaml decides without asking PyYAML are the ones PyYAML gives.
+    assert _form_or_declined(block_yaml.scalar_form, text) == _form_or_declined(
+        block_yaml.pyyaml_form, text
+    )
+
+
+def _form_or_declined(form: Callable[[str], str], text: str) -> str | None:
+    try:
+        return form(text)
+    except block_yaml.Unsupported:
+        return None
+
+
+@pytest.mark.parametrize("word", ["yes", "No", "TRUE", "off", "Null", "y", "N", "NaN", "0", "012"])
+def test_reserved_words_are_quoted_like_pyyaml(word: str) -> None:
+    assert block_yaml.scalar_form(word) == block_yaml.pyyaml_form(word)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, TextIO
 
 import orjson
 import yaml
@@ -47,6 +47,31 @@ def to_yaml(docs: list[dict[str, Any]]) -> str:
 def to_json(docs: list[dict[str, Any]]) -> str:
     """A `v1 List`, the way kubectl prints several objects as JSON."""
     return dumps_json({"apiVersion": "v1", "kind": "List", "items": docs})
+
+
+def write_json(docs: list[dict[str, Any]], out: TextIO) -> None:
+    """`to_json(docs)` written to `out` one Binding at a time: at L the whole text, held as
+    bytes, as str and encoded again by `out`, would be three copies of some hundred MB."""
+    if not docs:
+        out.write(to_json(docs))
+        return
+    out.write('{\n  "apiVersion": "v1",\n  "kind": "List",\n  "items": [\n')
+    last = len(docs) - 1
+    for i, doc in enumerate(docs):
+        # Newlines in the text are all layout (strings have theirs escaped): indent each line.
+        text = dumps_json(doc)[:-1].replace("\n", "\n    ")
+        out.write(f"    {text},\n" if i < last else f"    {text}\n")
+    out.write("  ]\n}\n")
+
+
+def write_yaml(docs: list[dict[str, Any]], out: TextIO) -> None:
+    """`to_yaml(docs)` written to `out` one Binding at a time (see `write_json`). A stream of
+    mappings is the concatenation of its documents, each starting with `---`."""
+    if not all(type(doc) is dict for doc in docs):
+        out.write(to_yaml(docs))
+        return
+    for doc in docs:
+        out.write(to_yaml([doc]))
 
 
 def one_json(doc: dict[str, Any]) -> str:
