@@ -133,3 +133,16 @@ def test_reading_an_unknown_predicate_is_refused_when_the_rules_load() -> None:
     text = _edit("watched(G, R) <= known_resource_of_group(G, R)", "watched(G, R) <= kown(G, R)")
     with pytest.raises(RuleError, match="kown"):
         _program(text)
+
+
+def test_a_predicate_a_rule_edit_adds_is_worded_from_the_catalogue() -> None:
+    """An output the explainer has no wording of its own for reads as its catalogue meaning."""
+    from bindlog.analysis.describe import Describer
+    from bindlog.engine.provenance import Fact
+
+    model = Model(SNAPSHOT)
+    describer = Describer(model.result.encoding)
+    p = model.result.ids[0]
+    assert describer.describe(Fact("has_binding", (p,))).text == (
+        "KubeStellar writes a Binding for BindingPolicy/p"
+    )

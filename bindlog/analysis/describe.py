@@ -7,14 +7,17 @@ named after the clause in whose context they appear.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from bindlog.engine.facts import Encoding
+from bindlog.engine.interface import BUILTINS, INPUTS, OUTPUTS
 from bindlog.engine.provenance import Fact
 from bindlog.model import Source
 
 Value = str | int | None
+CATALOGUE = {p.name: p for p in (*INPUTS, *BUILTINS, *OUTPUTS)}
 RELATIVE = "_relative"  # context flag: the clause is named by the enclosing heading
 
 
@@ -72,8 +75,28 @@ class Describer:
         ctx = ctx or {}
         handler = _HANDLERS.get(fact.predicate)
         if handler is None:
-            return Described(str(fact))
+            return Described(self._from_catalogue(fact))
         return handler(self, fact.args, ctx)
+
+    def _from_catalogue(self, fact: Fact) -> str:
+        """A predicate without its own wording (e.g. one a rule edit introduced) is described by
+        its meaning in the interface catalogue, its arguments named; else shown as a fact."""
+        declared = CATALOGUE.get(fact.predicate)
+        if declared is None or len(declared.args) != len(fact.args):
+            return str(fact)
+        names = {
+            "P": self.policy,
+            "C": self.wec,
+            "O": self.obj,
+            "J": self.clause,
+        }
+        text = declared.meaning
+        for var, value in zip(declared.args, fact.args, strict=True):
+            shown = names[var](value) if var in names else ("_" if value is None else repr(value))
+            # The names carry their kind ("WEC w1", "BindingPolicy/p"): drop the meaning's own.
+            pattern = rf"\b(?:WEC |policy |object |clause )?{re.escape(var)}\b"
+            text = re.sub(pattern, shown.replace("\\", "\\\\"), text, count=1)
+        return text
 
     def source_of_policy(self, p: Value) -> Source | None:
         return self.enc.policies[int(p)].source if p is not None else None
@@ -416,11 +439,6 @@ def _selects_wec_via(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) 
         f"{d.policy(a[0])} selects {d.wec(a[2])} through clusterSelectors entry "
         f"{d.wec_selector(a[1])}"
     )
-
-
-@_on("has_binding")
-def _has_binding(d: Describer, a: tuple[Value, ...], ctx: dict[str, Value]) -> Described:
-    return Described(f"KubeStellar writes a Binding for {d.policy(a[0])}")
 
 
 @_on("singleton_problem")

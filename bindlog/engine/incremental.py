@@ -43,7 +43,6 @@ from bindlog.engine.evaluate import (
 )
 from bindlog.engine.facts import (
     Encoding,
-    Facts,
     NeedsRebuild,
     Row,
     encode,
@@ -202,28 +201,51 @@ class Model:
         self._kb.retract_facts(retract)
         self._kb.assert_facts(add)
 
-    def _derive_singleton(self) -> None:
-        """The aggregate and the status relation it feeds; skipped when no clause asks."""
+    def _derive_singleton(self, objects: set[int] | None = None) -> None:
+        """The aggregate and the status relation it feeds, for every object or for `objects`
+        (those whose policies changed); skipped while no clause asks for singleton status."""
         kb = self._kb
-        self._singleton: dict[int, list[SingletonProblem]] = {}
+        if objects is None:
+            self._counts: dict[int, int] = {}
+            self._problems: dict[int, set[int]] = {}  # object -> policies reporting it
         with kb.backend.session():
-            old = getattr(self, "_aggregate_rows", {})
-            if old:
-                kb.retract_facts(old)
-            self._aggregate_rows: Facts = new_facts()
-            if not kb.query("clause_want_singleton", (None,)):
+            if not kb.query("clause_want_singleton", (None,)) and not self._counts:
                 return
-            counts: dict[int, int] = {}
+            keys = None if objects is None else sorted(objects)
+            old = new_facts()
             for agg in AGGREGATES:
-                rows = kb.aggregate_rows(agg, None)
-                self._aggregate_rows[agg.name].extend(rows)
-                counts = {int(o): int(n) for o, n in rows}
-            kb.assert_facts(self._aggregate_rows)
-            for p, o in kb.query("singleton_problem", (None, None)):
-                obj = self._enc.objects[int(o)]
-                self._singleton.setdefault(int(p), []).append(
-                    SingletonProblem(obj, counts.get(int(o), 0))
+                stale = (
+                    self._counts
+                    if keys is None
+                    else {o: self._counts[o] for o in keys if o in self._counts}
                 )
+                old[agg.name].extend(stale.items())
+            kb.retract_facts(old)
+            fresh = new_facts()
+            for agg in AGGREGATES:
+                rows = kb.aggregate_rows(agg, keys)
+                fresh[agg.name].extend(rows)
+                for k in keys or ():
+                    self._counts.pop(k, None)
+                self._counts.update({int(o): int(n) for o, n in rows})
+            kb.assert_facts(fresh)
+            if keys is None:
+                problems = kb.query("singleton_problem", (None, None))
+            else:
+                problems = [r for k in keys for r in kb.query("singleton_problem", (None, k))]
+                for k in keys:
+                    self._problems.pop(k, None)
+            for p, o in problems:
+                self._problems.setdefault(int(o), set()).add(int(p))
+
+    @property
+    def _singleton(self) -> dict[int, list[SingletonProblem]]:
+        out: dict[int, list[SingletonProblem]] = {}
+        for o, policies in self._problems.items():
+            problem = SingletonProblem(self._enc.objects[o], self._counts.get(o, 0))
+            for p in policies:
+                out.setdefault(p, []).append(problem)
+        return out
 
     # --- the result ------------------------------------------------------------------------
 
@@ -405,8 +427,9 @@ class Model:
             touched = self._rederive(dirty_p, gone_p, dirty_c, gone_c, dirty_o, gone_o)
         for p in touched:
             self._resolutions.pop(p, None)
-        if touched and self._singleton_relevant(touched):
-            self._derive_singleton()
+        if touched and (self._problems or self._counts or self._singleton_relevant(touched)):
+            affected = self._affected | {o for p in touched for o in self._objs.get(p, {})}
+            self._derive_singleton(affected)
 
     # Namespace facts are read by one rule of binding.dl, whose head is keyed by the test and the
     # namespace: asking it with the namespace bound before and after a change says which tests
@@ -450,11 +473,13 @@ class Model:
     ) -> set[int]:
         kb = self._kb
         touched = set(dirty_p) | gone_p
+        self._affected: set[int] = set()  # objects whose policies' rows changed
         for p in gone_p | dirty_p:
             for c in self._dests.pop(p, set()):
                 self._wec_policies[c].discard(p)
             for o in self._objs.pop(p, {}):
                 self._object_policies[o].discard(p)
+                self._affected.add(o)
             self._invalid.discard(p)
             self._has_binding.discard(p)
         for p in dirty_p:
@@ -477,6 +502,7 @@ class Model:
                 self._wec_policies[c].add(int(p))
                 touched.add(int(p))
         for o in gone_o | dirty_o:
+            self._affected.add(o)
             for p in self._object_policies.pop(o, set()):
                 self._objs[p].pop(o, None)
                 touched.add(p)
