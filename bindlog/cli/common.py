@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bindlog import api
 from bindlog.adapters import Limits, LoadOptions
 from bindlog.adapters.resources import parse_resource_map
+
+if TYPE_CHECKING:
+    from bindlog.adapters.live import LiveState
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -22,10 +25,11 @@ def input_args(p: argparse.ArgumentParser) -> None:
         "-f",
         "--filename",
         action="append",
-        required=True,
         metavar="PATH",
-        help="manifest file, directory (recursive) or - for stdin; repeatable",
+        help="manifest file, directory (recursive) or - for stdin; repeatable; required "
+        "unless --context is given (then laid over the live objects)",
     )
+    live_args(p)
     p.add_argument(
         "--resource-map",
         action="append",
@@ -70,13 +74,58 @@ def input_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def run_resolution(args: argparse.Namespace, err: TextIO, explain: bool = False) -> api.Run:
-    run = api.resolve(
-        args.filename, args.options, stdin=sys.stdin.buffer, explain=explain, limits=args.limits
+def live_args(p: argparse.ArgumentParser) -> None:
+    """kubectl's flags for reaching a WDS and its ITS (the `kubernetes` client loads only when
+    one is given)."""
+    g = p.add_argument_group("live clusters")
+    g.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file (default: $KUBECONFIG)")
+    g.add_argument("--context", metavar="CTX", help="kubeconfig context of the WDS to read")
+    g.add_argument(
+        "--its-context",
+        metavar="CTX",
+        help="kubeconfig context of the ITS holding the ManagedClusters (default: --context)",
     )
+    g.add_argument(
+        "--request-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="timeout of each API request (default: %(default)s)",
+    )
+
+
+def is_live(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "context", None) or getattr(args, "kubeconfig", None))
+
+
+def run_resolution(args: argparse.Namespace, err: TextIO, explain: bool = False) -> api.Run:
+    if is_live(args):
+        state = load_live_state(args, err)
+        run = api.run_loaded(state.loaded, explain)
+    else:
+        if not args.filename:
+            raise Usage("give -f/--filename, or --context to read a live WDS")
+        run = api.resolve(
+            args.filename, args.options, stdin=sys.stdin.buffer, explain=explain, limits=args.limits
+        )
     for warning in run.warnings:
         print(f"warning: {warning}", file=err)
     return run
+
+
+def load_live_state(args: argparse.Namespace, err: TextIO, pool_size: int = 8) -> LiveState:
+    """List the live WDS/ITS named by the flags, files in -f laid over them."""
+    from bindlog.adapters.live import LiveOptions, load_live
+
+    if args.its_context and not args.context:
+        raise Usage("--its-context needs --context (the WDS)")
+    opts = LiveOptions(
+        args.kubeconfig, args.context, args.its_context, args.request_timeout, pool_size
+    )
+    progress = err if err.isatty() else None
+    return load_live(
+        opts, args.filename or [], args.options, sys.stdin.buffer, args.limits, progress
+    )
 
 
 def size(text: str) -> int:

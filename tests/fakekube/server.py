@@ -135,7 +135,7 @@ class FakeKube:
 
     def __post_init__(self) -> None:
         handler = type("Handler", (_Handler,), {"kube": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = _QuietServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
         cert, key = certificate()
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -247,6 +247,11 @@ def _merge_patch(target: Any, patch: Any) -> Any:
         else:
             out[k] = _merge_patch(out.get(k), v)
     return out
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return  # clients hanging up mid-handshake or mid-stream are expected in tests
 
 
 class _Handler(BaseHTTPRequestHandler):
