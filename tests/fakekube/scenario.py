@@ -69,4 +69,10 @@ def populate(kube: FakeKube, its: FakeKube | None = None) -> None:
         )
     )
     kube.put(policy("team-b-gold", {"tier": "gold"}, [{"namespaces": ["team-b"]}]))
-    kube.put(policy("nothing", {"location": "moon"}, [{"resources": ["configmaps"]}]))
+    kube.put(
+        policy(
+            "nothing",
+            {"location": "moon"},
+            [{"resources": ["configmaps"], "namespaces": ["team-a"]}],
+        )
+    )
