@@ -15,7 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fakekube import FakeKube, Fault, write_kubeconfig
-from fakekube.scenario import CONTROL, populate
+from fakekube.scenario import CONTROL, policy_ref, populate
 
 from bindlog import api
 from bindlog.adapters.live import LiveOptions, load_live
@@ -127,9 +127,7 @@ def test_dry_runs_write_nothing(kube: FakeKube, kubeconfig: Path) -> None:
 def test_prune_removes_only_bindlogs(kube: FakeKube, kubeconfig: Path) -> None:
     kube.put(binding("foreign", {}), manager="kubestellar-controller-manager")
     assert not apply(kubeconfig, ApplyOptions()).failed
-    kube.remove(
-        {"apiVersion": CONTROL, "kind": "BindingPolicy", "metadata": {"name": "team-b-gold"}}
-    )
+    kube.remove(policy_ref("team-b-gold"))
     done = bindlog(kubeconfig, "apply", "--context", "wds1", "--prune", "--dry-run=server")
     assert "binding.control.kubestellar.io/team-b-gold pruned (server dry run)" in done.stdout
     assert "team-b-gold" in stored(kube)

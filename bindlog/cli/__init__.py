@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from bindlog.adapters import Limits
-from bindlog.cli import apply, graph, resolve, status, why
+from bindlog.cli import apply, graph, resolve, status, watch, why
 from bindlog.cli.common import (
     EXIT_INPUT,
     EXIT_INTERRUPTED,
@@ -25,7 +25,7 @@ from bindlog.errors import BindlogError, InputError
 
 __all__ = ["EXIT_INPUT", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
-COMMANDS = (resolve, status, why, graph, apply)
+COMMANDS = (resolve, status, why, graph, apply, watch)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -41,6 +41,11 @@ def policy(name: str, clusters: dict[str, str], downsync: list[dict[str, Any]]) 
     }
 
 
+def policy_ref(name: str) -> dict[str, Any]:
+    """Enough of a BindingPolicy to name it (for deletes)."""
+    return {"apiVersion": CONTROL, "kind": "BindingPolicy", "metadata": {"name": name}}
+
+
 def populate(kube: FakeKube, its: FakeKube | None = None) -> None:
     """WECs go to `its` (default: the same server)."""
     inventory = its or kube
