@@ -7,6 +7,7 @@ input flags every command shares.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -29,8 +30,10 @@ COMMANDS = (resolve, status, why, graph, apply, watch)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # As a kubectl plugin (the kubectl-bindlog script), usage reads the way the user typed it.
+    plugin = os.path.basename(sys.argv[0]) == "kubectl-bindlog"
     parser = argparse.ArgumentParser(
-        prog="bindlog",
+        prog="kubectl bindlog" if plugin else "bindlog",
         description="Resolve KubeStellar BindingPolicies into Bindings with Datalog rules.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
