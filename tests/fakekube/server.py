@@ -131,6 +131,8 @@ class FakeKube:
     store: Store = field(default_factory=Store)
     faults: list[Fault] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
+    request_times: list[float] = field(default_factory=list)  # time.monotonic() of each
+    log_lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
@@ -299,7 +301,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str) -> None:
         kube = self.kube
-        kube.requests.append((method, self.path))
+        with kube.log_lock:
+            kube.request_times.append(time.monotonic())
+            kube.requests.append((method, self.path))
         if self.headers.get("Authorization") != f"Bearer {kube.token}":
             self._body()
             self._error(ApiError(401, "Unauthorized", "Unauthorized"))
