@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -224,3 +225,35 @@ def test_usage_without_input() -> None:
     done = bindlog("resolve")
     assert done.returncode == 2
     assert "give -f/--filename, or --context" in done.stderr
+
+
+def test_progress_only_on_a_terminal(kubeconfig: Path) -> None:
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bindlog", "resolve", "--kubeconfig", str(kubeconfig),
+             "--context", "wds1", "-o", "table"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=follower, stdin=subprocess.DEVNULL,
+            timeout=120, check=False,
+        )  # fmt: skip
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed: all was read
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(leader)
+    assert done.returncode == 0
+    text = seen.decode()
+    assert "listing bindingpolicies.control.kubestellar.io in wds1: 3" in text
+    assert re.search(r"listed \d+ objects in [\d.]+s", text)
+    piped = bindlog("resolve", "--kubeconfig", str(kubeconfig), "--context", "wds1")
+    assert piped.stderr == ""  # not a terminal: no progress
