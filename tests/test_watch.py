@@ -20,7 +20,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fakekube import FakeKube, write_kubeconfig
+from fakekube import FakeKube, Fault, write_kubeconfig
 from fakekube.scenario import CONTROL, configmap, policy_ref, populate, wec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,6 +210,21 @@ def test_relist_after_410_and_reconnect_from_last_version(tmp_path: Path) -> Non
         ]
         assert versions[0] == list_rv
         assert max(versions) > list_rv
+        # a failed reconnection is reported and retried; the watch goes on
+        kube.faults.append(Fault("GET", "/api/v1/configmaps", 503))
+        deadline = time.monotonic() + 30
+        want = (
+            'bindlog: context "wds1": GET /api/v1/configmaps: 503 ServiceUnavailable: '
+            "injected failure; retrying"
+        )
+        while want not in w.err:
+            assert time.monotonic() < deadline, w.err
+            time.sleep(0.05)
+        kube.put(configmap("cfg2", "team-a", app="web"))
+        assert sorted(w.take(2)) == [
+            "MODIFIED binding.control.kubestellar.io/nothing objects=2 destinations=-",
+            "MODIFIED binding.control.kubestellar.io/web-edge objects=3 destinations=wec1,wec2",
+        ]
         assert w.stop() == 0
 
 

@@ -78,21 +78,20 @@ class Watcher:
     watch_seconds: int = WATCH_SECONDS
 
     def run(self) -> None:
-        backoff = 0.5
+        backoff, gone = 0.5, False
         while not self.stop.is_set():
             try:
+                if gone:
+                    self._relist()
+                    gone = False
                 self._follow()
                 backoff = 0.5
             except _Gone:
-                self._relist()
-            except ApiStatus as e:
-                if e.code == 410:
-                    self._relist()
+                gone = True
+            except LiveError as e:  # ApiStatus included: a failed relist is retried too
+                if isinstance(e, ApiStatus) and e.code == 410:
+                    gone = True
                     continue
-                self.out.put(Trouble(self.resource, str(e)))
-                self.stop.wait(backoff)
-                backoff = min(backoff * 2, BACKOFF_MAX)
-            except LiveError as e:
                 self.out.put(Trouble(self.resource, str(e)))
                 self.stop.wait(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX)

@@ -95,7 +95,7 @@ def live_args(p: argparse.ArgumentParser) -> None:
 
 
 def is_live(args: argparse.Namespace) -> bool:
-    return bool(getattr(args, "context", None) or getattr(args, "kubeconfig", None))
+    return any(getattr(args, flag, None) for flag in ("context", "kubeconfig", "its_context"))
 
 
 def run_resolution(args: argparse.Namespace, err: TextIO, explain: bool = False) -> api.Run:

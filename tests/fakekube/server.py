@@ -29,6 +29,7 @@ from .store import ApiError, Event, ObjKey, Store
 
 _VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 MAX_BODY = 16 * 1024 * 1024
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -266,7 +267,9 @@ class _Handler(BaseHTTPRequestHandler):
     # --- plumbing ---------------------------------------------------------------------------
 
     def _send(self, code: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
+        self._send_bytes(code, json.dumps(body).encode(), headers)
+
+    def _send_bytes(self, code: int, data: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -459,10 +462,13 @@ class _Handler(BaseHTTPRequestHandler):
                     "PatchOptions.meta.k8s.io is invalid: fieldManager: Required value: "
                     "is required for apply patch",
                 )
-            try:
-                config = yaml.safe_load(raw)
-            except yaml.YAMLError as e:
-                raise ApiError(400, "BadRequest", f"invalid YAML body: {e}") from None
+            try:  # JSON is YAML, and most clients send JSON: parse that fast path first
+                config = json.loads(raw)
+            except ValueError:
+                try:
+                    config = yaml.load(raw, Loader=_YAML_LOADER)
+                except yaml.YAMLError as e:
+                    raise ApiError(400, "BadRequest", f"invalid YAML body: {e}") from None
             config = self._check(res, config, key[2] or None, key[3])
             force = query.get("force") == "true"
             obj, created = kube.store.apply(key, config, query["fieldManager"], force, dry)
@@ -552,47 +558,47 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _list(self, res: Resource, namespace: str | None, query: dict[str, str]) -> None:
         store = self.kube.store
-        with store.lock:
-            items = store.list_of(res.group, res.resource, namespace)
-            rv = store.rv
-            floor = store.floor
         selector = query.get("labelSelector", "")
-        items = [o for o in items if _selector_matches(selector, o["metadata"].get("labels") or {})]
-        start = ""
+        start, token_rv = "", None
         if query.get("continue"):
             try:
                 token = json.loads(base64.urlsafe_b64decode(query["continue"]))
                 start, token_rv = str(token["start"]), int(token["rv"])
             except (ValueError, KeyError, TypeError):
                 raise ApiError(400, "BadRequest", "invalid continue token") from None
-            if token_rv < floor:
+        limit = int(query.get("limit") or 0)
+        with store.lock:  # serialised under the lock: the page reads the stored objects
+            if token_rv is not None and token_rv < store.floor:
                 raise ApiError(
                     410,
                     "Expired",
                     "The provided continue parameter is too old to display a consistent list "
                     "result. You can start a new list without the continue parameter.",
                 )
-            rv = token_rv
-            items = [o for o in items if _pos(o) > start]
-        meta: dict[str, Any] = {"resourceVersion": str(rv)}
-        limit = int(query.get("limit") or 0)
-        if limit and len(items) > limit:
-            meta["remainingItemCount"] = len(items) - limit
-            items = items[:limit]
-            token = {"rv": rv, "start": _pos(items[-1])}
-            meta["continue"] = base64.urlsafe_b64encode(json.dumps(token).encode()).decode()
-        for o in items:  # as typed lists do: the items' type is the list's
-            o.pop("apiVersion", None)
-            o.pop("kind", None)
-        self._send(
-            200,
-            {
+            rv = store.rv if token_rv is None else token_rv
+            items = [
+                o
+                for o in store.list_of(res.group, res.resource, namespace, deep=False)
+                if (not start or _pos(o) > start)
+                and _selector_matches(selector, o["metadata"].get("labels") or {})
+            ]
+            meta: dict[str, Any] = {"resourceVersion": str(rv)}
+            if limit and len(items) > limit:
+                meta["remainingItemCount"] = len(items) - limit
+                items = items[:limit]
+                token = {"rv": rv, "start": _pos(items[-1])}
+                meta["continue"] = base64.urlsafe_b64encode(json.dumps(token).encode()).decode()
+            body = {
                 "kind": f"{res.kind}List",
                 "apiVersion": res.group_version,
                 "metadata": meta,
-                "items": items,
-            },
-        )
+                # as typed lists do: the items' type is stated once, by the list
+                "items": [
+                    {k: v for k, v in o.items() if k not in ("apiVersion", "kind")} for o in items
+                ],
+            }
+            data = json.dumps(body).encode()
+        self._send_bytes(200, data)
 
     def _chunk(self, event: dict[str, Any]) -> None:
         data = json.dumps(event).encode() + b"\n"

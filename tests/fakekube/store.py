@@ -153,10 +153,14 @@ class Store:
             obj = self.objects.get(key)
             return copy.deepcopy(obj) if obj is not None else None
 
-    def list_of(self, group: str, resource: str, namespace: str | None) -> list[dict[str, Any]]:
+    def list_of(
+        self, group: str, resource: str, namespace: str | None, deep: bool = True
+    ) -> list[dict[str, Any]]:
+        """The objects of a resource in (namespace, name) order; `deep=False` returns the
+        stored objects themselves, to be read under the lock only."""
         with self.lock:
             return [
-                copy.deepcopy(o)
+                copy.deepcopy(o) if deep else o
                 for k, o in sorted(self.objects.items())
                 if k[0] == group and k[1] == resource and (namespace is None or k[2] == namespace)
             ]
