@@ -15,6 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fakekube import FakeKube, Fault, write_kubeconfig
+from fakekube.cli import Ran, run_cli
 from fakekube.scenario import CONTROL, policy_ref, populate
 
 from bindlog import api
@@ -39,16 +40,8 @@ def kubeconfig(kube: FakeKube, tmp_path: Path) -> Path:
     return write_kubeconfig(tmp_path / "config", {"wds1": kube})
 
 
-def bindlog(kubeconfig: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bindlog", *args, "--kubeconfig", str(kubeconfig)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        check=False,
-    )
+def bindlog(kubeconfig: Path, *args: str) -> Ran:
+    return run_cli(*args, "--kubeconfig", str(kubeconfig))
 
 
 def apply(kubeconfig: Path, opts: ApplyOptions, **kw: Any) -> Report:
@@ -217,10 +210,7 @@ def test_controller_owned_binding_is_a_conflict(kube: FakeKube, kubeconfig: Path
 
 
 def test_apply_needs_a_context() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "bindlog", "apply", "-f", "examples/nginx"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    done = run_cli("apply", "-f", "examples/nginx")
     assert done.returncode == 2
     assert "apply writes into a live WDS: give --context" in done.stderr
     help_text = subprocess.run(

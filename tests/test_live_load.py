@@ -18,6 +18,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fakekube import FakeKube, Fault, write_kubeconfig
+from fakekube.cli import Ran, run_cli
 from fakekube.scenario import configmap, policy, populate
 
 from bindlog.adapters import load
@@ -40,17 +41,8 @@ def kubeconfig(kube: FakeKube, tmp_path: Path) -> Path:
     return write_kubeconfig(tmp_path / "config", {"wds1": kube})
 
 
-def bindlog(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bindlog", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        input=stdin,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-        timeout=120,
-        check=False,
-    )
+def bindlog(*args: str) -> Ran:
+    return run_cli(*args)
 
 
 def _sourceless(snapshot: Snapshot) -> tuple[Any, ...]:
