@@ -4,6 +4,7 @@ give the same snapshot, hence the same Bindings, as files holding the same objec
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import re
 import subprocess
@@ -249,3 +250,27 @@ def test_progress_only_on_a_terminal(kubeconfig: Path) -> None:
     assert re.search(r"listed \d+ objects in [\d.]+s", text)
     piped = bindlog("resolve", "--kubeconfig", str(kubeconfig), "--context", "wds1")
     assert piped.stderr == ""  # not a terminal: no progress
+
+
+def test_in_cluster_config_when_no_kubeconfig(
+    kube: FakeKube, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    incluster: Any = importlib.import_module("kubernetes.config.incluster_config")
+    token = tmp_path / "token"
+    token.write_text(kube.token)
+    monkeypatch.setattr(incluster, "SERVICE_TOKEN_FILENAME", str(token))
+    monkeypatch.setattr(incluster, "SERVICE_CERT_FILENAME", str(kube.ca_file))
+    host, port = kube.url.removeprefix("https://").split(":")
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", host)
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", port)
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "none"))  # no kubeconfig anywhere
+    state = load_live(LiveOptions())
+    assert state.wds.context == "in-cluster"
+    assert {p.name for p in state.loaded.snapshot.policies} == {
+        "nothing",
+        "team-b-gold",
+        "web-edge",
+    }
+    done = bindlog("status", "--context", "wds1", "-o", "json")  # the context only names it
+    assert done.returncode == 0, done.stderr
+    assert sorted(json.loads(done.stdout)) == ["nothing", "team-b-gold", "web-edge"]

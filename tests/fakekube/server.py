@@ -307,7 +307,8 @@ class _Handler(BaseHTTPRequestHandler):
         with kube.log_lock:
             kube.request_times.append(time.monotonic())
             kube.requests.append((method, self.path))
-        if self.headers.get("Authorization") != f"Bearer {kube.token}":
+        scheme, _, credential = (self.headers.get("Authorization") or "").partition(" ")
+        if scheme.lower() != "bearer" or credential != kube.token:  # schemes ignore case
             self._body()
             self._error(ApiError(401, "Unauthorized", "Unauthorized"))
             return
