@@ -202,6 +202,16 @@ def test_controller_owned_binding_is_a_conflict(kube: FakeKube, kubeconfig: Path
     )
     assert "--force-conflicts" in line
     assert stored(kube)["web-edge"]["spec"] == {"workload": {}}  # not overwritten
+    # several fields: the API server lists them per manager on lines; the report keeps one line
+    theirs = {"workload": {}, "destinations": [{"clusterId": "wec9"}]}
+    kube.put(binding("team-b-gold", theirs), manager="kubestellar-controller-manager")
+    done = bindlog(kubeconfig, "apply", "--context", "wds1")
+    line = next(x for x in done.stdout.splitlines() if "team-b-gold" in x)
+    assert line.startswith(
+        "binding.control.kubestellar.io/team-b-gold failed: 409 Conflict: Apply failed with 2 "
+        'conflicts: conflicts with "kubestellar-controller-manager" using '
+        "control.kubestellar.io/v1alpha1: - .spec.destinations - .spec.workload (another"
+    )
     done = bindlog(kubeconfig, "apply", "--context", "wds1", "--force-conflicts")
     assert done.returncode == 0, done.stderr
     assert "binding.control.kubestellar.io/web-edge serverside-applied" in done.stdout

@@ -217,12 +217,18 @@ class KubeApi:
             except ValueError:
                 retry_after = None
         return ApiStatus(
-            self.context, method, path, resp.status, reason, _first_line(message), retry_after
+            self.context, method, path, resp.status, reason, _one_line(message), retry_after
         )
 
 
 def _first_line(text: object) -> str:
     return str(text).strip().splitlines()[0] if str(text).strip() else ""
+
+
+def _one_line(text: str, most: int = 1000) -> str:
+    """A server message on one line (multi-conflict messages list fields on lines), bounded."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= most else flat[: most - 3] + "..."
 
 
 def _transport_problem(e: Exception) -> str:

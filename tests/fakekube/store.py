@@ -302,12 +302,23 @@ class Store:
                     }
                     for n, o, p in conflicts
                 ]
-                lines = "\n".join(f"- {c['message']}: {c['field']}" for c in causes)
+                if len(causes) == 1:
+                    text = f"{causes[0]['message']}: {causes[0]['field']}"
+                else:  # as the API server words it: fields grouped by manager, one per line
+                    by_manager: dict[str, list[str]] = {}
+                    for c in causes:
+                        by_manager.setdefault(c["message"], []).append(c["field"])
+                    text = "\n".join(
+                        m.replace("conflict with", "conflicts with", 1)
+                        + ":\n"
+                        + "\n".join(f"- {f}" for f in fields)
+                        for m, fields in by_manager.items()
+                    )
+                n = len(causes)
                 raise ApiError(
                     409,
                     "Conflict",
-                    f"Apply failed with {len(causes)} conflict{'s' if len(causes) > 1 else ''}:"
-                    f" {lines.removeprefix('- ') if len(causes) == 1 else chr(10) + lines}",
+                    f"Apply failed with {n} conflict{'s' * (n > 1)}: {text}",
                     causes,
                 )
             for name, _owned, p in conflicts:  # forced: the applier takes these fields
