@@ -178,3 +178,12 @@ def test_watch_streams_events_bookmarks_and_gone(kube: FakeKube) -> None:
         ):
             pass
     assert gone.value.status == 410
+
+
+def test_server_stops_by_itself(tmp_path: Path) -> None:
+    kube = FakeKube(lifetime=0.5).start()
+    kubeconfig = write_kubeconfig(tmp_path / "config", {"wds1": kube})
+    assert kube.stopping.wait(timeout=10)
+    done = kubectl(kubeconfig, "get", "cm", "--request-timeout=5s")
+    assert done.returncode == 1
+    assert "connection refused" in done.stderr

@@ -253,3 +253,18 @@ def test_watch_apply_writes_only_what_changed(kube: FakeKube, kubeconfig: Path) 
         "binding.control.kubestellar.io/web-edge unchanged",
     ]
     assert w.stop() == 0
+
+
+def test_watch_follows_the_its_for_wecs(tmp_path: Path) -> None:
+    with FakeKube() as wds, FakeKube(token="its-token") as its:
+        populate(wds, its)
+        kubeconfig = write_kubeconfig(tmp_path / "config", {"wds1": wds, "its1": its})
+        w = Watch(kubeconfig, "--its-context", "its1")
+        assert len(w.take(3)) == 3
+        w.until_watching()
+        its.put(wec("wec2", location="edge", tier="gold"))
+        assert w.take(1) == [
+            "MODIFIED binding.control.kubestellar.io/web-edge objects=2 destinations=wec1,wec2"
+        ]
+        assert wds.count("GET", "managedclusters") == 0
+        assert w.stop() == 0
