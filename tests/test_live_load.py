@@ -274,3 +274,18 @@ def test_in_cluster_config_when_no_kubeconfig(
     done = bindlog("status", "--context", "wds1", "-o", "json")  # the context only names it
     assert done.returncode == 0, done.stderr
     assert sorted(json.loads(done.stdout)) == ["nothing", "team-b-gold", "web-edge"]
+
+
+def test_unavailable_aggregated_api_is_skipped_with_a_warning(
+    kube: FakeKube, kubeconfig: Path
+) -> None:
+    kube.faults.append(Fault("GET", "/apis/apps/v1", 503, message="service unavailable"))
+    done = bindlog("resolve", "--kubeconfig", str(kubeconfig), "--context", "wds1", "-o", "json")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == (
+        'warning: context "wds1": GET /apis/apps/v1: 503 ServiceUnavailable: service unavailable:'
+        " the resources of apps/v1 are not read\n"
+    )
+    assert kube.count("GET", "/apis/apps/v1/deployments") == 0
+    web = next(b for b in json.loads(done.stdout)["items"] if b["metadata"]["name"] == "web-edge")
+    assert [e["name"] for e in web["spec"]["workload"]["namespaceScope"]] == ["cfg"]

@@ -293,8 +293,12 @@ def never_downsync() -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
     return frozenset(groups), frozenset(resources)
 
 
-def discover(api: KubeApi) -> list[ApiResource]:
-    """Every resource the server serves, at each group's preferred version."""
+def discover(api: KubeApi, skipped: list[str] | None = None) -> list[ApiResource]:
+    """Every resource the server serves, at each group's preferred version.
+
+    A group whose discovery fails with 503 or 404 (an aggregated API whose backend is down, as
+    metrics.k8s.io often is) is skipped and named in `skipped`, as kubectl does; other errors
+    stop the load."""
     out: list[ApiResource] = []
     core = api.request("GET", "/api") or {}
     gvs: list[tuple[str, str]] = [("", v) for v in core.get("versions", [])[:1]]
@@ -304,7 +308,13 @@ def discover(api: KubeApi) -> list[ApiResource]:
             gvs.append((str(group["name"]), str(preferred["version"])))
     for group_name, version in gvs:
         path = f"/apis/{group_name}/{version}" if group_name else f"/api/{version}"
-        listing = api.request("GET", path) or {}
+        try:
+            listing = api.request("GET", path) or {}
+        except ApiStatus as e:
+            if not group_name or e.code not in (404, 503) or skipped is None:
+                raise
+            skipped.append(f"{e}: the resources of {group_name}/{version} are not read")
+            continue
         for r in listing.get("resources", []):
             out.append(
                 ApiResource(
@@ -425,8 +435,9 @@ def load_live(
     options = options or LoadOptions()
     wds, its = clients(opts)
     started = time.monotonic()
-    all_wds = discover(wds)
-    all_its = all_wds if its is wds else discover(its)
+    skipped: list[str] = []
+    all_wds = discover(wds, skipped)
+    all_its = all_wds if its is wds else discover(its, skipped)
     policy_res = find(all_wds, POLICY_GROUP_RESOURCE, wds)
     binding_res = find(all_wds, BINDING_GROUP_RESOURCE, wds)
     cluster_res = find(all_its, CLUSTER_GROUP_RESOURCE, its)
@@ -452,7 +463,7 @@ def load_live(
     resource_map.update({(r.group, r.kind): r.resource for r in all_its if "/" not in r.resource})
     options = replace(options, resource_map={**resource_map, **options.resource_map})
     problems: list[InputProblem] = []
-    warnings: list[InputProblem] = []
+    warnings = [InputProblem(None, "", "", text) for text in skipped]
     if paths:
         files = list(read_documents(list(paths), problems, stdin, limits, warnings))
         overlay = {_identity(d.body, namespaced, options.default_namespace): d for d in files}
