@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from bindlog.adapters.watch import BindingChange
     from bindlog.export.apply import ApplyOptions
 
+WATCH_CONNECTIONS = 64
+
 DESCRIPTION = """\
 List the WDS (BindingPolicies, workload objects, Namespaces) and the ITS (ManagedClusters),
 print every Binding, then watch them and print each Binding that changes (ADDED, MODIFIED,
@@ -86,7 +88,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        state = load_live_state(args, err, pool_size=opts.concurrency)
+        # each watched resource keeps a connection open: size the pool so that none is
+        # discarded (urllib3 would warn on stderr for each)
+        state = load_live_state(args, err, pool_size=opts.concurrency + WATCH_CONNECTIONS)
         live = LiveModel(state, err)
         first = [BindingChange("ADDED", n, b) for n, b in sorted(live.bindings.items())]
         _emit(args, opts, state, first, out, err, apply_bindings, initial=True)
