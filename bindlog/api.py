@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from bindlog.adapters import Limits, LoadOptions, load
+from bindlog.adapters import Limits, Loaded, LoadOptions, load
 from bindlog.engine.evaluate import Result, evaluate
 from bindlog.errors import InputProblem
 from bindlog.export.bindings import bindings
@@ -29,6 +29,10 @@ def resolve(
     limits: Limits | None = None,
 ) -> Run:
     """Load manifests, evaluate the rules and build every Binding (with traces if `explain`)."""
-    loaded = load(paths, options, stdin, limits)
+    return run_loaded(load(paths, options, stdin, limits), explain)
+
+
+def run_loaded(loaded: Loaded, explain: bool = False) -> Run:
+    """Evaluate an already loaded input (files, a live cluster, or both)."""
     result = evaluate(loaded.snapshot)
     return Run(result, bindings(result, explain), loaded.warnings, result.status_errors())

@@ -7,10 +7,24 @@ input flags every command shares.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from bindlog.cli import completion, diff, graph, resolve, status, test, version, whatif, why
+from bindlog.cli import (
+    apply,
+    completion,
+    diff,
+    graph,
+    resolve,
+    status,
+    test,
+    version,
+    watch,
+    whatif,
+    why,
+)
 from bindlog.cli.common import (
     EXIT_INPUT,
     EXIT_INTERRUPTED,
@@ -27,12 +41,14 @@ from bindlog.textsafe import escape_terminal
 
 __all__ = ["EXIT_INPUT", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
-COMMANDS = (resolve, status, why, graph, whatif, diff, test, version, completion)
+COMMANDS = (resolve, status, why, graph, whatif, diff, apply, watch, test, version, completion)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # As a kubectl plugin (the kubectl-bindlog script), usage reads the way the user typed it.
+    plugin = os.path.basename(sys.argv[0]) == "kubectl-bindlog"
     parser = BindlogParser(
-        prog="bindlog",
+        prog="kubectl bindlog" if plugin else "bindlog",
         description="Resolve KubeStellar BindingPolicies into Bindings with Datalog rules.",
         **examples(
             "bindlog resolve -f examples/nginx -o wide",

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bindlog import api
 from bindlog.adapters import Limits, LoadOptions, load
@@ -17,6 +17,9 @@ from bindlog.cli.progress import Progress
 from bindlog.engine.evaluate import evaluate
 from bindlog.export.bindings import bindings
 from bindlog.model import LabelSelector, Snapshot
+
+if TYPE_CHECKING:
+    from bindlog.adapters.live import LiveState
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE, EXIT_TERMINATED = 141, 143  # 128 + SIGPIPE, 128 + SIGTERM, as shells report
@@ -32,10 +35,11 @@ def input_args(p: argparse.ArgumentParser, filename: bool = True) -> None:
             "-f",
             "--filename",
             action="append",
-            required=True,
             metavar="PATH",
-            help="manifest file, directory (recursive) or - for stdin; repeatable",
+            help="manifest file, directory (recursive) or - for stdin; repeatable; required "
+            "unless --context is given (then laid over the live objects)",
         )
+        live_args(p)
     p.add_argument(
         "--resource-map",
         action="append",
@@ -167,7 +171,12 @@ def run_resolution(
     evaluation), evaluate and build the Bindings, with a progress line on a terminal."""
     progress = args.progress = Progress(err)
     with progress.phase("loading"):
-        loaded = load(args.filename, args.options, sys.stdin.buffer, args.limits)
+        if is_live(args):
+            loaded = load_live_state(args, err).loaded
+        elif not getattr(args, "filename", None):
+            raise Usage("give -f/--filename, or --context to read a live WDS")
+        else:
+            loaded = load(args.filename, args.options, sys.stdin.buffer, args.limits)
     snapshot = restrict(loaded.snapshot, args)
     if check is not None:
         check(snapshot)
@@ -194,6 +203,45 @@ def restrict(snapshot: Snapshot, args: argparse.Namespace) -> Snapshot:
 
 
 MAX_SIZE = 2**60  # 1Ei: beyond any real input; larger numbers are typos
+
+
+def live_args(p: argparse.ArgumentParser) -> None:
+    """kubectl's flags for reaching a WDS and its ITS (the `kubernetes` client loads only when
+    one is given)."""
+    g = p.add_argument_group("live clusters")
+    g.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file (default: $KUBECONFIG)")
+    g.add_argument("--context", metavar="CTX", help="kubeconfig context of the WDS to read")
+    g.add_argument(
+        "--its-context",
+        metavar="CTX",
+        help="kubeconfig context of the ITS holding the ManagedClusters (default: --context)",
+    )
+    g.add_argument(
+        "--request-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="timeout of each API request (default: %(default)s)",
+    )
+
+
+def is_live(args: argparse.Namespace) -> bool:
+    return any(getattr(args, flag, None) for flag in ("context", "kubeconfig", "its_context"))
+
+
+def load_live_state(args: argparse.Namespace, err: TextIO, pool_size: int = 8) -> LiveState:
+    """List the live WDS/ITS named by the flags, files in -f laid over them."""
+    from bindlog.adapters.live import LiveOptions, load_live
+
+    if args.its_context and not args.context:
+        raise Usage("--its-context needs --context (the WDS)")
+    opts = LiveOptions(
+        args.kubeconfig, args.context, args.its_context, args.request_timeout, pool_size
+    )
+    progress = err if err.isatty() else None
+    return load_live(
+        opts, args.filename or [], args.options, sys.stdin.buffer, args.limits, progress
+    )
 
 
 def size(text: str) -> int:
