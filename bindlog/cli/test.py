@@ -8,10 +8,9 @@ import os
 from pathlib import Path
 from typing import Any, TextIO
 
-from bindlog.adapters import Limits
 from bindlog.analysis import placement_tests
 from bindlog.cli import names, warnings_report
-from bindlog.cli.common import EXIT_OK, input_args
+from bindlog.cli.common import EXIT_OK, input_args, limits_from
 from bindlog.cli.output import output_args
 from bindlog.cli.parser import examples
 from bindlog.cli.progress import Progress
@@ -44,7 +43,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    limits = Limits(args.max_file_size, args.max_document_nodes, args.max_nesting)
+    limits = limits_from(args)
     progress = Progress(err)
     suites = [
         placement_tests.read_suite(path, limits)
