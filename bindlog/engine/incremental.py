@@ -53,7 +53,14 @@ from bindlog.engine.interface import AGGREGATES, SELECTED, check_interface
 from bindlog.engine.kb import KnowledgeBase
 from bindlog.engine.program import Program, parse_program
 from bindlog.engine.pydatalog_backend import no_gc
-from bindlog.model import BindingPolicy, Cluster, Namespace, Snapshot, WorkloadObject
+from bindlog.model import (
+    BindingPolicy,
+    Cluster,
+    Modulation,
+    Namespace,
+    Snapshot,
+    WorkloadObject,
+)
 
 # Above this many changed entities, one full evaluation is cheaper than the bound queries.
 FULL_THRESHOLD = 2000
@@ -147,42 +154,61 @@ class Model:
             for o in objs:
                 self._object_policies[o].add(p)
         self._resolutions: dict[int, PolicyResolution] = {}
+        self._object_maps: dict[int, dict[WorkloadObject, Modulation]] = {}
         self._derive_singleton()
 
-    def _kept_rows(self, p: int) -> dict[str, set[Row]]:
-        """Every kept form of policy p's rows of the kept relations, by fact name."""
+    def _kept_rows(
+        self, p: int, unchanged_objects: dict[str, set[Row]] | None = None
+    ) -> dict[str, set[Row]]:
+        """Every kept form of policy p's rows of the kept relations, by fact name; the object
+        forms are taken from `unchanged_objects` when p's objects did not change."""
         if p not in self._enc.policies:
             return {}
-        full: dict[str, set[Row]] = {
-            "selects_wec": {(p, c) for c in self._dests.get(p, ())},
-            "policy_object": {
+        compiler = self._kb.compiler
+        out: dict[str, set[Row]] = {}
+        full: dict[str, set[Row]] = {"selects_wec": {(p, c) for c in self._dests.get(p, ())}}
+        if unchanged_objects is not None:
+            for name, (pred, _) in compiler.kept_projections.items():
+                if pred == "policy_object" and name in unchanged_objects:
+                    out[name] = unchanged_objects[name]
+            if "policy_object__m" in unchanged_objects:
+                out["policy_object__m"] = unchanged_objects["policy_object__m"]
+        else:
+            full["policy_object"] = {
                 (p, o, k, v)
                 for o, mods in self._objs.get(p, {}).items()
                 for k, values in mods.items()
                 for v in values
-            },
-        }
-        compiler = self._kb.compiler
-        out: dict[str, set[Row]] = {}
+            }
         for pred, rows in full.items():
             if pred in compiler.kept_per_class:
                 pos, _ = compiler.kept_per_class[pred]
-                classes = self._enc.wec_classes
-                out[f"{pred}__mx"] = {(*r[:pos], classes[int(r[pos])], *r[pos + 1 :]) for r in rows}
+                # One row per class met: many WECs of a policy share few classes.
+                out[f"{pred}__mx"] = self._class_rows(rows, pos)
             else:
                 out[f"{pred}__m"] = rows
         for name, (pred, keep) in compiler.kept_projections.items():
-            out[name] = {tuple(r[i] for i in keep) for r in full[pred]}
+            if pred in full:
+                source = full[pred]
+                kept_class = compiler.kept_per_class.get(pred)
+                if kept_class is not None and kept_class[0] not in keep:
+                    source = out[f"{pred}__mx"]  # the member is projected away: classes do
+                out[name] = {tuple(r[i] for i in keep) for r in source}
         return out
 
-    def _keep(self, policies: Iterable[int]) -> None:
+    def _class_rows(self, rows: set[Row], pos: int) -> set[Row]:
+        classes = self._enc.wec_classes
+        return {(*r[:pos], classes[int(r[pos])], *r[pos + 1 :]) for r in rows}
+
+    def _keep(self, policies: Iterable[int], objects_changed: set[int] | None = None) -> None:
         """Bring the kept rows of `policies` up to date: the kept relations (selects_wec,
         policy_object) in every form the compiled rules read."""
         retract, add = new_facts(), new_facts()
         counts = self._kept_counts
         for p in policies:
             old = self._kept.pop(p, {})
-            new = self._kept_rows(p)
+            reuse = objects_changed is not None and p not in objects_changed
+            new = self._kept_rows(p, old if reuse else None)
             for name in old.keys() | new.keys():
                 before, after = old.get(name, set()), new.get(name, set())
                 # A projection may hold one row for several policies: a fact stays while any
@@ -281,10 +307,15 @@ class Model:
         res = self._resolutions.get(p)
         if res is None:
             enc = self._enc
+            objects = self._object_maps.get(p)
+            if objects is None:
+                objects = self._object_maps[p] = {
+                    enc.objects[o]: modulation(m) for o, m in self._objs.get(p, {}).items()
+                }
             res = self._resolutions[p] = PolicyResolution(
                 policy=enc.policies[p],
                 destinations=frozenset(enc.wecs[c].name for c in self._dests.get(p, ())),
-                objects={enc.objects[o]: modulation(m) for o, m in self._objs.get(p, {}).items()},
+                objects=objects,
                 invalid=p in self._invalid,
                 has_binding=p in self._has_binding,
             )
@@ -361,6 +392,7 @@ class Model:
         dirty_o: set[int] = set()
         gone_o: set[int] = set()
         namespaces: list[str] = []
+        moved_c: set[int] = set()
         for key, entity in changed.items():
             if key.kind == "bindingpolicy":
                 p = enc.policy_ids.get(key.name)
@@ -381,10 +413,14 @@ class Model:
                     self._order.remove(p)
             elif key.kind == "wec":
                 c = enc.wec_ids.get(key.name)
+                old_class = None
                 if c is not None:
-                    retract["wec"].append((c, enc.wec_classes[c]))
+                    old_class = enc.wec_classes[c]
+                    retract["wec"].append((c, old_class))
                 if isinstance(entity, Cluster):
                     c, rows = enc.wec_facts(entity, vocab)
+                    if enc.wec_classes[c] != old_class:
+                        moved_c.add(c)
                     merge_into(own, rows)
                     dirty_c.add(c)
                 elif c is not None:
@@ -424,7 +460,7 @@ class Model:
             dirty_p |= self._flipped_policies(ns_before[name], self._namespace_answers(name))
         dirty_p -= gone_p
         with kb.backend.session():
-            touched = self._rederive(dirty_p, gone_p, dirty_c, gone_c, dirty_o, gone_o)
+            touched = self._rederive(dirty_p, gone_p, dirty_c, gone_c, dirty_o, gone_o, moved_c)
         for p in touched:
             self._resolutions.pop(p, None)
         if touched and (self._problems or self._counts or self._singleton_relevant(touched)):
@@ -470,9 +506,11 @@ class Model:
         gone_c: set[int],
         dirty_o: set[int],
         gone_o: set[int],
+        moved_c: set[int],
     ) -> set[int]:
         kb = self._kb
         touched = set(dirty_p) | gone_p
+        objects_changed = set(dirty_p) | gone_p  # policies whose object rows changed
         self._affected: set[int] = set()  # objects whose policies' rows changed
         for p in gone_p | dirty_p:
             for c in self._dests.pop(p, set()):
@@ -492,31 +530,41 @@ class Model:
             for _, o, k, v in kb.query("policy_object", (p, None, None, None)):
                 objs.setdefault(int(o), {}).setdefault(k, set()).add(v)
                 self._object_policies[int(o)].add(p)
-        for c in gone_c | dirty_c:
+        for c in gone_c:
             for p in self._wec_policies.pop(c, set()):
                 self._dests[p].discard(c)
                 touched.add(p)
         for c in dirty_c:
-            for p, _ in kb.query("selects_wec", (None, c)):
-                self._dests[int(p)].add(c)
-                self._wec_policies[c].add(int(p))
-                touched.add(int(p))
+            # Only the policies that gain or lose the WEC change (and, when the WEC moved to
+            # another label class, the per-class rows of the policies that keep it).
+            old = self._wec_policies.pop(c, set())
+            new = {int(p) for p, _ in kb.query("selects_wec", (None, c))}
+            for p in old - new:
+                self._dests[p].discard(c)
+            for p in new - old:
+                self._dests[p].add(c)
+            self._wec_policies[c] = new
+            touched |= old ^ new
+            if c in moved_c:
+                touched |= old & new
         for o in gone_o | dirty_o:
             self._affected.add(o)
             for p in self._object_policies.pop(o, set()):
                 self._objs[p].pop(o, None)
                 touched.add(p)
+                objects_changed.add(p)
         for o in dirty_o:
             for p, _, k, v in kb.query("policy_object", (None, o, None, None)):
                 self._objs[int(p)].setdefault(o, {}).setdefault(k, set()).add(v)
                 self._object_policies[o].add(int(p))
                 touched.add(int(p))
-        self._keep(touched)
-        for p in touched - gone_p:
-            if kb.query("has_binding", (p,)):
-                self._has_binding.add(p)
-            else:
-                self._has_binding.discard(p)
+                objects_changed.add(int(p))
+        self._keep(touched, objects_changed)
+        for p in objects_changed:
+            self._object_maps.pop(p, None)
+        if touched:
+            # One query: has_binding reads kept projections, a few rows per policy.
+            self._has_binding = {int(p) for (p,) in kb.query("has_binding", (None,))}
         return touched
 
     def _singleton_relevant(self, touched: set[int]) -> bool:
