@@ -19,18 +19,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_console_script_is_declared() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["scripts"]["kubectl-bindlog"] == "bindlog.cli:main"
+    assert project["scripts"]["kubectl-bindlog"] == "bindlog.__main__:run"
 
 
 def test_kubectl_bindlog_resolve(tmp_path: Path) -> None:
-    # what the installed console script does: run bindlog.cli:main under the name
+    # what the installed console script does: run bindlog.__main__:run under the name
     # kubectl-bindlog, found by kubectl on PATH
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     script = bin_dir / "kubectl-bindlog"
     script.write_text(
         f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(ROOT)!r})\n"
-        "from bindlog.cli import main\nsys.exit(main())\n"
+        "from bindlog.__main__ import run\nrun()\n"
     )
     script.chmod(0o755)
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
