@@ -248,8 +248,9 @@ class Model:
                 old[agg.name].extend(stale.items())
             kb.retract_facts(old)
             fresh = new_facts()
+            sizes: Counter[int] = Counter(self._enc.wec_classes.values())
             for agg in AGGREGATES:
-                rows = kb.aggregate_rows(agg, keys)
+                rows = kb.aggregate_rows(agg, keys, dict(sizes))
                 fresh[agg.name].extend(rows)
                 for k in keys or ():
                     self._counts.pop(k, None)

@@ -148,9 +148,34 @@ class KnowledgeBase:
 
     # --- aggregates ------------------------------------------------------------------------
 
-    def aggregate_rows(self, agg: Aggregate, keys: Iterable[Value] | None) -> list[Row]:
-        """`agg`'s rows, for every key or for the given ones."""
+    def aggregate_rows(
+        self,
+        agg: Aggregate,
+        keys: Iterable[Value] | None,
+        class_sizes: dict[Any, int] | None = None,
+    ) -> list[Row]:
+        """`agg`'s rows, for every key or for the given ones.
+
+        When the counted relation reaches its members only through their classes (the
+        planner's class form) and `class_sizes` gives each class's member count, distinct
+        members are counted as the sizes of the distinct classes: classes partition members.
+        """
         counts: Counter[Value] = Counter()
+        found = self.compiler.class_form(agg.source, 1) if class_sizes is not None else None
+        if found is not None and class_sizes is not None:
+            rules = self.compiler.take_class_rules()
+            if rules:
+                self.backend.add_rules(rules)
+            name = found[0]
+            pairs: set[tuple[Any, Any]] = set()
+            if keys is None:
+                pairs = set(self.backend.query(name, (None, None)))
+            else:
+                for key in keys:
+                    pairs.update(self.backend.query(name, (key, None)))
+            for k, klass in pairs:
+                counts[k] += class_sizes.get(klass, 0)
+            return sorted(((k, n) for k, n in counts.items() if n), key=lambda kv: str(kv[0]))
         if keys is None:
             for k, _ in set(self.query(agg.source, (None, None))):
                 counts[k] += 1

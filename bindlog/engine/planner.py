@@ -257,6 +257,15 @@ class Compiler:
                 head_args[pos] = klass
                 body = tuple(a for a in rule.body if a is not use)
                 kind = use.predicate
+            elif self.kept_per_class.get(use.predicate, (None,))[0] == use.args.index(member):
+                # A kept relation already stored per class: read its class rows.
+                kind = self.kept_per_class[use.predicate][1]
+                klass = Var(f"{member.name}__K")
+                head_args = list(rule.head.args)
+                head_args[pos] = klass
+                args = tuple(klass if a == member else a for a in use.args)
+                kept = Atom(f"{use.predicate}__mx", args)
+                body = tuple(kept if a is use else a for a in rule.body)
             else:
                 if use.predicate not in self.program.derived:
                     return None
