@@ -14,9 +14,9 @@ machine; nothing is asserted.
 from __future__ import annotations
 
 import argparse
+import gc
 import inspect
 import json
-import gc
 import random
 import statistics
 import subprocess
