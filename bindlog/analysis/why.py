@@ -14,10 +14,10 @@ from bindlog.adapters.namespaces import missing_namespaces
 from bindlog.analysis.describe import RELATIVE, Described, Describer
 from bindlog.changes import key_of
 from bindlog.engine.evaluate import PolicyResolution, Result
+from bindlog.engine.facts import binding_names
 from bindlog.engine.program import Rule, Var
 from bindlog.engine.provenance import Fact, Failure, Proof, Prover, Refutation
 from bindlog.errors import BindlogError
-from bindlog.export.bindings import existing_binding_names
 from bindlog.model import DownsyncClause, Modulation, WorkloadObject
 
 Value = str | int | None
@@ -331,7 +331,7 @@ class Explainer:
             (str(obj.ref), self._matching_clauses(p, self._object_id(obj)))
             for obj in sorted(res.objects, key=lambda o: o.ref)
         ]
-        existing = name in existing_binding_names(self.snapshot.bindings)
+        existing = name in binding_names(self.snapshot.bindings)
         tested = tuple(ns for ns, pols in self._missing_namespaces.items() if name in pols)
         return PolicyReport(
             name,

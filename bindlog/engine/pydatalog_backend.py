@@ -77,21 +77,23 @@ class Backend:
 
     def assert_facts(self, name: str, rows: Iterable[Sequence[Value]]) -> int:
         """Add ground facts `name(*row)`; returns how many rows were given."""
+        return self._each_fact(pyEngine.assert_, name, rows)
+
+    def retract_facts(self, name: str, rows: Iterable[Sequence[Value]]) -> int:
+        """Remove ground facts `name(*row)`; returns how many rows were given."""
+        return self._each_fact(pyEngine.retract, name, rows)
+
+    def _each_fact(self, op: Any, name: str, rows: Iterable[Sequence[Value]]) -> int:
         count = 0
         with self._active():
-            const, clause, literal, assert_ = (
-                pyEngine.Const,
-                pyEngine.Clause,
-                pyEngine.Literal,
-                pyEngine.assert_,
-            )
+            const, clause, literal = pyEngine.Const, pyEngine.Clause, pyEngine.Literal
             preds: dict[int, Any] = {}
             for row in rows:
                 arity = len(row)
                 pred = preds.get(arity)
                 if pred is None:
                     pred = preds[arity] = self._pred(name, arity)
-                assert_(clause(literal(pred, [const(v) for v in row]), []))
+                op(clause(literal(pred, [const(v) for v in row]), []))
                 count += 1
         return count
 
@@ -109,26 +111,6 @@ class Backend:
     def _literal(name: str, args: Sequence[Var | str | int]) -> Any:
         terms = [pyEngine.Var(a.name) if isinstance(a, Var) else pyEngine.Const(a) for a in args]
         return pyEngine.Literal(name, terms)
-
-    def retract_facts(self, name: str, rows: Iterable[Sequence[Value]]) -> int:
-        """Remove ground facts `name(*row)`; returns how many rows were given."""
-        count = 0
-        with self._active():
-            const, clause, literal, retract = (
-                pyEngine.Const,
-                pyEngine.Clause,
-                pyEngine.Literal,
-                pyEngine.retract,
-            )
-            preds: dict[int, Any] = {}
-            for row in rows:
-                arity = len(row)
-                pred = preds.get(arity)
-                if pred is None:
-                    pred = preds[arity] = self._pred(name, arity)
-                retract(clause(literal(pred, [const(v) for v in row]), []))
-                count += 1
-        return count
 
     def _ask(self, name: str, args: Sequence[Value | None]) -> Any:
         pred = self._pred(name, len(args))

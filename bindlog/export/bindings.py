@@ -18,7 +18,6 @@ Go's strings.Compare gives on their UTF-8 bytes.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
 from typing import Any
 
 from bindlog.engine.evaluate import PolicyResolution, Result
@@ -97,16 +96,6 @@ def binding_for(res: PolicyResolution, trace: dict[str, Any] | None = None) -> d
             }
         ]
     return {"apiVersion": API_VERSION, "kind": "Binding", "metadata": metadata, "spec": spec}
-
-
-def existing_binding_names(bindings: Collection[dict[str, object]]) -> frozenset[str]:
-    """Names of the Binding objects in the input (their metadata was validated on load)."""
-    names = set()
-    for body in bindings:
-        meta = body.get("metadata")
-        if isinstance(meta, dict) and isinstance(meta.get("name"), str):
-            names.add(meta["name"])
-    return frozenset(names)
 
 
 def bindings(result: Result, explain: bool = False) -> list[dict[str, Any]]:
