@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from bindlog.adapters.manifests import LoadOptions, build_snapshot
-from bindlog.adapters.yaml_files import Limits, read_documents
+from bindlog.adapters.yaml_files import Document, Limits, read_documents
 from bindlog.errors import InputError, InputProblem
 from bindlog.model import Snapshot
 
@@ -15,6 +15,9 @@ from bindlog.model import Snapshot
 class Loaded:
     snapshot: Snapshot
     warnings: tuple[InputProblem, ...]  # tolerated problems (skipped selectors, empty files)
+    # The CustomResourceDefinition documents read: manifests added later (what-if) map kinds
+    # through them as the first load did.
+    crds: tuple[Document, ...] = ()
 
 
 def load(
@@ -36,7 +39,8 @@ def load(
         raise InputError([*problems, *e.problems]) from None
     if problems:
         raise InputError(problems)
-    return Loaded(snapshot, (*warnings, *more_warnings))
+    crds = tuple(d for d in documents if d.body.get("kind") == "CustomResourceDefinition")
+    return Loaded(snapshot, (*warnings, *more_warnings), crds)
 
 
 __all__ = ["Limits", "LoadOptions", "Loaded", "load"]

@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 
 import yaml
 
+from bindlog.adapters import load
 from bindlog.adapters.manifests import LoadOptions, build_snapshot
 from bindlog.adapters.yaml_files import Document, Limits, read_documents
 from bindlog.analysis import targets
@@ -206,19 +207,8 @@ def load_model(
     limits: Limits | None = None,
 ) -> LoadedModel:
     """Read and validate manifests (as `bindlog.load` does) into a model that answers what-ifs."""
-    problems: list[InputProblem] = []
-    warnings: list[InputProblem] = []
-    documents = list(read_documents(paths, problems, stdin, limits, warnings))
-    if not documents and not problems:
-        problems.append(InputProblem(None, "", "", "no manifests found in the input"))
-    try:
-        snapshot, more_warnings = build_snapshot(documents, options)
-    except InputError as e:
-        raise InputError([*problems, *e.problems]) from None
-    if problems:
-        raise InputError(problems)
-    crds = [d for d in documents if d.body.get("kind") == CRD_KIND]
-    return LoadedModel(Model(snapshot), options, crds, (*warnings, *more_warnings))
+    loaded = load(paths, options, stdin, limits)
+    return LoadedModel(Model(loaded.snapshot), options, list(loaded.crds), loaded.warnings)
 
 
 # --- scenarios ------------------------------------------------------------------------------

@@ -100,16 +100,3 @@ def _escape(match: re.Match[str]) -> str:
         return f"\\u{code:04x}"
     code -= 0x10000  # outside the BMP: a UTF-16 surrogate pair, as json writes it
     return f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}"
-
-
-def to_table(docs: list[dict[str, Any]]) -> str:
-    """One line per Binding: its name, object counts and destination count."""
-    rows = [("NAME", "CLUSTER-SCOPED", "NAMESPACED", "OBJECTS", "DESTINATIONS")]
-    for doc in docs:
-        workload = doc["spec"]["workload"]
-        cs, ns = len(workload.get("clusterScope", ())), len(workload.get("namespaceScope", ()))
-        dests = len(doc["spec"].get("destinations", ()))
-        rows.append((doc["metadata"]["name"], str(cs), str(ns), str(cs + ns), str(dests)))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["   ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    return "\n".join(lines) + "\n"
