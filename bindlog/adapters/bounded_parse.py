@@ -1,10 +1,16 @@
 """Parse YAML and JSON text with bounded work: nodes are counted before anything is built.
 
-YAML: a safe loader whose composer counts every node as it is composed and stops at the budget,
-so a flat 64 MiB document costs the budget's worth of work, not its own. Once a document's node
-graph is composed, its size with aliases expanded is computed over the shared graph (each node
-once), so "billion laughs" and merge-key bombs stop before construction. Construction errors
-(`!!int abc`, month 13, integers over Python's 4,300-digit limit) become YAML errors with a mark.
+YAML: PyYAML's safe loader, with the composer counting every node as it builds it and stopping at
+the budget, so a flat 64 MiB document costs the budget's worth of work, not its own. Where PyYAML
+has libyaml (and libyaml bounds nesting), libyaml's own C composer builds the node graph: it calls
+the resolver's `descend_resolver` once for every node it makes, and that is where nodes are
+counted, at the speed of a bare `CSafeLoader` parse. Aliases are not nodes it makes; there are at
+most as many as `*` in the text, so a text with more `*` than the budget left is composed by
+PyYAML's Python composer, which counts them one by one. Once a document's node graph is composed,
+its size with aliases expanded is computed over the shared graph (each node once) wherever the
+text may hold an alias, so "billion laughs" and merge-key bombs stop before construction.
+Construction is SafeConstructor's; its errors (`!!int abc`, month 13, integers over Python's
+4,300-digit limit) become YAML errors with a mark, and duplicate keys are refused.
 
 JSON: the structure is counted on the text with C-speed string operations before `json.loads`
 builds anything. Text that looks like JSON (kubectl get -o json piped to stdin) takes the JSON
@@ -13,41 +19,20 @@ path whatever the file is called: it is a YAML subset, and json is some 30 times
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from yaml.composer import Composer
+from yaml.composer import Composer, ComposerError
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.events import MappingStartEvent, SequenceStartEvent
 from yaml.resolver import Resolver
-
-
-def _event_source() -> type[Any]:
-    """libyaml's parser where PyYAML was built with it: composing and constructing stay in
-    Python either way (that is where the counting happens)."""
-    try:
-        from yaml._yaml import CParser
-    except ImportError:  # pragma: no cover - PyYAML built without libyaml
-        from yaml.parser import Parser
-        from yaml.reader import Reader
-        from yaml.scanner import Scanner
-
-        class PureParser(Reader, Scanner, Parser):
-            def __init__(self, stream: str) -> None:
-                Reader.__init__(self, stream)
-                Scanner.__init__(self)
-                Parser.__init__(self)
-
-        return PureParser
-    return CParser
-
-
-_EventSource = _event_source()
 
 
 class LimitExceeded(Exception):
@@ -103,24 +88,202 @@ class Budget:
         return self.total_nodes < 0
 
 
-class _BoundedLoader(Composer, _EventSource, SafeConstructor, Resolver):  # type: ignore[misc,valid-type]
-    """The safe loader with a counting composer, duplicate keys refused, errors given marks."""
+def _python_event_source() -> type[Any]:
+    """PyYAML's pure-Python reader, scanner and parser, for a PyYAML built without libyaml."""
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class PureParser(Reader, Scanner, Parser):
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+
+    return PureParser
+
+
+_CParser: type[Any]
+try:
+    from yaml._yaml import CParser as _CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _CParser = _python_event_source()  # `_LibyamlLoader` is then never used
+    _LIBYAML = False
+else:
+    _LIBYAML = True
+# What PyYAML's Python composer reads events from: libyaml's parser where PyYAML has it.
+_EventSource = _CParser
+
+
+@functools.cache
+def _libyaml_bounds_nesting() -> bool:
+    """True if libyaml refuses nesting past 1,000 levels (it does since 0.2.6): its composer
+    recurses in C, so only then may it compose whatever depth the text asks for."""
+    probe = _CParser("[" * 1001 + "]" * 1001)
+    try:
+        while probe.get_event() is not None:
+            pass
+    except yaml.YAMLError as e:
+        return "maximum nesting depth" in str(e)
+    return False
+
+
+class _Constructor(SafeConstructor):
+    """SafeConstructor that refuses duplicate keys and nesting past the bound, and gives Python's
+    own errors (`!!int abc`, month 13, 5,000 digits) the node's place."""
+
+    budget: Budget
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        # BaseConstructor.construct_document, counting rounds: each round of state generators
+        # fills the collections one level down, so the rounds are the depth of the document.
+        data = self.construct_object(node)
+        depth = 0
+        while self.state_generators:
+            depth += 1
+            if depth > self.budget.depth:
+                raise self.budget.too_deep()
+            state_generators = self.state_generators
+            self.state_generators = []
+            for generator in state_generators:
+                for _ in generator:
+                    pass
+        self.constructed_objects = {}
+        self.recursive_objects = {}
+        self.deep_construct = False
+        return data
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
+        # SafeConstructor's construct_mapping and BaseConstructor's in one frame (the same
+        # checks, in the same order), with duplicate keys refused.
+        if not isinstance(node, yaml.MappingNode):
+            found = getattr(node, "id", "node")  # "scalar", "sequence": every Node class has one
+            raise ConstructorError(
+                None, None, f"expected a mapping node, but found {found}", node.start_mark
+            )
+        pairs = node.value  # its own pairs: merging deletes `<<` from it, and prepends a copy
+        self.flatten_mapping(node)
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if type(key) is not str and not isinstance(key, Hashable):  # str: the ABC is slow
+                raise ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    "found unhashable key",
+                    key_node.start_mark,
+                )
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        # As many keys as pairs, and nothing merged: no key was repeated (equal scalar keys
+        # construct to equal objects; even `.nan` is one shared object). Otherwise look closer.
+        if len(mapping) != len(pairs) or node.value is not pairs:
+            _refuse_duplicate_keys(node, pairs)
+        return mapping
+
+
+def _refuse_duplicate_keys(node: yaml.Node, pairs: list[tuple[yaml.Node, yaml.Node]]) -> None:
+    """A scalar key written twice with the same tag is an error (it would silently win)."""
+    seen: dict[tuple[str, Any], Any] = {}
+    for key_node, _ in pairs:
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue
+        key = (key_node.tag, key_node.value)
+        if key in seen:
+            raise ConstructorError(
+                "while constructing a mapping",
+                node.start_mark,
+                f"found duplicate key {key_node.value!r} (first at line {seen[key].line + 1})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark
+
+
+_NOT_A = {"bool": "not a boolean", "timestamp": "not a timestamp", "int": "not an integer"}
+
+
+def _placed(construct: Callable[[Any, yaml.Node], Any]) -> Callable[[Any, yaml.Node], Any]:
+    """A scalar constructor whose Python errors become ConstructorErrors at the node."""
+
+    def placed(loader: Any, node: yaml.Node) -> Any:
+        try:
+            return construct(loader, node)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, ArithmeticError, LookupError, AttributeError) as e:
+            # `!!int abc`, `2026-13-01`, 5,000 digits, `!!bool abc`, `!!timestamp abc`.
+            tag = _tag(node.tag)
+            shown = node.value
+            if isinstance(shown, str) and len(shown) > 40:
+                shown = f"{shown[:40]}... ({len(shown)} characters)"
+            if isinstance(e, ValueError | TypeError | ArithmeticError):
+                detail = python_error(e)
+            else:  # a regex that did not match, a table without the word
+                detail = _NOT_A.get(tag[2:], "not a valid value")
+            raise ConstructorError(
+                None, None, f"cannot read {shown!r} as {tag}: {detail}", node.start_mark
+            ) from None
+
+    return placed
+
+
+for _scalar in ("null", "bool", "int", "float", "binary", "timestamp"):
+    _tag_name = f"tag:yaml.org,2002:{_scalar}"
+    _Constructor.add_constructor(_tag_name, _placed(SafeConstructor.yaml_constructors[_tag_name]))
+
+
+class _LibyamlLoader(_CParser, _Constructor, Resolver):  # type: ignore[misc]
+    """libyaml's parser and composer. The composer calls the resolver's `descend_resolver` before
+    and `ascend_resolver` after every node it builds (never for an alias): here they are C
+    callables, cheaper than PyYAML's own no-op methods. `descend_resolver` does nothing;
+    `ascend_resolver` draws from the document's allowance of nodes, and raises StopIteration
+    once it is spent, so the parse stops at the bound."""
+
+    def __init__(self, text: str, budget: Budget) -> None:
+        _CParser.__init__(self, text)
+        _Constructor.__init__(self)
+        Resolver.__init__(self)
+        self.budget = budget
+        self.cap = 0
+        self.allowance: Iterator[int] = iter(())
+        self.descend_resolver = {}.get  # type: ignore[method-assign,assignment]
+
+    def start_document(self) -> None:
+        self.cap = self.budget.cap(yaml_text=True)
+        self.allowance = iter(range(self.cap))
+        self.ascend_resolver = self.allowance.__next__  # type: ignore[method-assign,assignment]
+
+    def compose(self) -> yaml.Node:
+        try:
+            node: yaml.Node = self.get_node()
+        except StopIteration:
+            self.budget.spend(self.cap + 1, yaml_text=True)  # raises, naming the bound reached
+            raise
+        return node
+
+    @property
+    def nodes(self) -> int:
+        return self.cap - operator.length_hint(self.allowance)
+
+
+class _ComposingLoader(Composer, _EventSource, _Constructor, Resolver):  # type: ignore[misc,valid-type]
+    """PyYAML's Python composer on libyaml's events (or Python's), counting every node, aliases
+    included, and the depth as it composes."""
 
     def __init__(self, text: str, budget: Budget) -> None:
         _EventSource.__init__(self, text)
         Composer.__init__(self)
-        SafeConstructor.__init__(self)
+        _Constructor.__init__(self)
         Resolver.__init__(self)
         self.budget = budget
         self.nodes = 0
         self.depth = 0
-        # The composed-node cap of one document: whichever bound is nearer.
-        self.cap = budget.cap(yaml_text=True)
+        self.cap = 0
 
-    def compose_document(self) -> Any:
-        self.nodes, self.depth = 0, 0
-        self.cap = self.budget.cap(yaml_text=True)
-        return super().compose_document()
+    def start_document(self) -> None:
+        self.nodes, self.depth, self.cap = 0, 0, self.budget.cap(yaml_text=True)
+
+    def compose(self) -> Any:
+        return self.get_node()
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> Any:
         # Counted before the node is built: the parse stops at the bound, not after the document.
@@ -136,41 +299,6 @@ class _BoundedLoader(Composer, _EventSource, SafeConstructor, Resolver):  # type
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        try:
-            return super().construct_object(node, deep)
-        except yaml.YAMLError:
-            raise
-        except (ValueError, TypeError, OverflowError, ArithmeticError) as e:
-            # `!!int abc`, `2026-13-01`, 5,000 digits: Python's own errors, given a place.
-            shown = node.value if isinstance(node, yaml.ScalarNode) else _tag(node.tag)
-            if isinstance(shown, str) and len(shown) > 40:
-                shown = f"{shown[:40]}... ({len(shown)} characters)"
-            raise ConstructorError(
-                None,
-                None,
-                f"cannot read {shown!r} as {_tag(node.tag)}: {python_error(e)}",
-                node.start_mark,
-            ) from None
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, Any] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(
-                key_node, yaml.ScalarNode
-            ):
-                continue
-            key = (key_node.tag, key_node.value)
-            if key in seen:
-                raise ConstructorError(
-                    "while constructing a mapping",
-                    node.start_mark,
-                    f"found duplicate key {key_node.value!r} (first at line {seen[key].line + 1})",
-                    key_node.start_mark,
-                )
-            seen[key] = key_node.start_mark
-        return super().construct_mapping(node, deep=deep)
 
 
 def python_error(e: BaseException) -> str:
@@ -228,17 +356,55 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
+# Where an alias can start: at the start of the text or after whitespace, a line break, a BOM or
+# one of `[ { , ? :` (and, to be generous, `] } -`). Anything else before a `*` makes it part of
+# a scalar, or a syntax error before any node is composed. Matches in strings are only caution.
+_MAY_BE_ALIAS = re.compile(r"(?<![^\s\ufeff\[\]{},?:\-])\*")
+
+
 def yaml_documents(text: str, budget: Budget) -> Iterator[Any]:
     """Each document of a YAML stream, constructed only once it is known to fit the budget.
 
     Raises yaml.YAMLError for malformed YAML, LimitExceeded for a bound, RecursionError when
     --max-depth was raised past what Python's stack holds."""
-    loader = _BoundedLoader(text, budget)
+    stars = text.count("*")
+    if not (_LIBYAML and stars <= budget.cap(yaml_text=True) and _libyaml_bounds_nesting()):
+        yield from _documents(_ComposingLoader(text, budget), budget, walk=True)
+        return
+    saved = budget.total_nodes, budget.yaml_nodes
+    done = 0
+    walk = stars > 0 and _MAY_BE_ALIAS.search(text) is not None
+    try:
+        for body in _documents(_LibyamlLoader(text, budget), budget, walk):
+            done += 1
+            yield body
+    except ComposerError:
+        # libyaml's composer words an undefined or repeated anchor without its name: the
+        # Python composer reads the text again, from the budget it started with, to say it.
+        budget.total_nodes, budget.yaml_nodes = saved
+        for index, body in enumerate(_documents(_ComposingLoader(text, budget), budget, True)):
+            if index >= done:
+                yield body
+
+
+def _documents(loader: Any, budget: Budget, walk: bool) -> Iterator[Any]:
+    """Compose, measure, construct: `walk` measures each document with aliases expanded (it
+    may hold one); otherwise the nodes composed are its size."""
     try:
         while loader.check_node():
-            node: Any = loader.get_node()
-            budget.spend(expanded_size(node, budget), yaml_text=True)
-            yield loader.construct_document(node)
+            loader.start_document()
+            node = loader.compose()
+            nodes = expanded_size(node, budget) if walk else loader.nodes
+            budget.spend(nodes, yaml_text=True)
+            try:
+                body = loader.construct_document(node)
+            except LimitExceeded:
+                # Nested too deeply, found while constructing: a document refused for its depth
+                # costs nothing, as when the depth is found while composing.
+                budget.total_nodes += nodes
+                budget.yaml_nodes += nodes
+                raise
+            yield body
     finally:
         loader.dispose()
 
