@@ -4,6 +4,7 @@ read, count and refuse exactly what PyYAML's Python composer (counting node by n
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import pytest
@@ -28,6 +29,8 @@ PIECES = [
     "*a", "&a ", "*b", "&b ", "<<: ", "!!map ", "!!seq ", "!!int ", "!!omap ", "!!set ",
     "---\n", "'*'", '"x*"', "|\n  t\n", "#c\n", "\t", "0 * *",
 ]  # fmt: skip
+# Examples per property: bounded for CI, raised for a longer local run (as in test_fuzz).
+EXAMPLES = int(os.environ.get("BINDLOG_FUZZ_EXAMPLES", "300"))
 TEXTS = st.lists(st.sampled_from(PIECES), min_size=1, max_size=30).map("".join)
 
 
@@ -46,7 +49,7 @@ def _outcome(loader: type[Any], text: str, budget: Budget) -> tuple[Any, ...]:
     return repr(docs), error, budget.total_nodes, budget.yaml_nodes
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(TEXTS, st.sampled_from([(3_000_000, 2_000_000, 100), (9, 2_000_000, 100), (99, 6, 100)]))
 def test_libyaml_composes_and_counts_as_the_python_composer(
     text: str, limits: tuple[int, int, int]
@@ -78,7 +81,7 @@ def _shares_a_node(root: yaml.Node) -> bool:
     return False
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=2 * EXAMPLES, deadline=None)
 @given(TEXTS)
 def test_a_text_whose_documents_hold_an_alias_is_always_walked(text: str) -> None:
     # Documents are measured without a walk only where `_MAY_BE_ALIAS` finds nothing: it may
