@@ -9,12 +9,12 @@ planned predicate is chosen per key from costs estimated by asking the knowledge
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from bindlog.engine.facts import Facts, Row
 from bindlog.engine.interface import AGGREGATES, MEMBERSHIP, Aggregate
-from bindlog.engine.planner import Compiler, PlannedRule, adornment
+from bindlog.engine.planner import CompiledRule, Compiler, PlannedRule, adornment
 from bindlog.engine.program import Atom, Program, Var
 from bindlog.engine.pydatalog_backend import Backend, Value
 
@@ -51,6 +51,13 @@ class KnowledgeBase:
         self.forced_plan = forced_plan  # tests: every key takes this plan (when it exists)
         self.plan_of: dict[tuple[str, str, int, Value], str] = {}  # (pred, ad, rule, key) -> guard
         self.generation = 0  # bumped on every change of facts
+        # Kept forms are asserted only once a compiled rule that reads them is asked: most
+        # runs never ask the rules above the kept relations that read the large forms. `supply`
+        # (set by the model) asserts the rows of the forms it is given and keeps them current.
+        self.active: set[str] = set()
+        self.supply: Callable[[set[str]], None] | None = None
+        self._rules_by_head: dict[str, list[CompiledRule]] = defaultdict(list)
+        self._reads: dict[str, frozenset[str]] = {}
         self.assert_facts(_program_facts(program))
 
     # --- facts -----------------------------------------------------------------------------
@@ -69,15 +76,58 @@ class KnowledgeBase:
                     self.backend.retract_facts(pred, rows)
         self.generation += 1
 
+    # --- rules and the kept forms they read ----------------------------------------------
+
+    def _add_rules(self, rules: list[CompiledRule]) -> None:
+        if not rules:
+            return
+        self.backend.add_rules(rules)
+        for rule in rules:
+            self._rules_by_head[rule.head.name].append(rule)
+        self._reads.clear()
+
+    def kept_forms(self, name: str) -> frozenset[str]:
+        """The kept forms (fact names) the compiled rules of `name` read, directly or through
+        the compiled rules they call."""
+        found = self._reads.get(name)
+        if found is not None:
+            return found
+        out: set[str] = set()
+        seen = {name}
+        todo = [name]
+        while todo:
+            for rule in self._rules_by_head.get(todo.pop(), ()):
+                for lit in rule.body:
+                    if self._is_kept(lit.name):
+                        out.add(lit.name)
+                    elif lit.name not in seen:
+                        seen.add(lit.name)
+                        todo.append(lit.name)
+        self._reads[name] = frozen = frozenset(out)
+        return frozen
+
+    def _is_kept(self, name: str) -> bool:
+        base, sep, form = name.rpartition("__")
+        if not sep or base not in self.compiler.materialized:
+            return False
+        return form in ("m", "mx") or name in self.compiler.kept_projections
+
+    def _ready(self, name: str) -> None:
+        missing = self.kept_forms(name) - self.active
+        if missing:
+            if self.supply is None:
+                raise RuntimeError(f"{name} reads kept forms nobody supplies: {sorted(missing)}")
+            self.supply(set(missing))
+
     # --- queries ---------------------------------------------------------------------------
 
     def query(self, predicate: str, args: Sequence[Value | None]) -> list[tuple[Any, ...]]:
         """Every row of `predicate` matching `args` (None: unbound), through its access path."""
         ad = adornment(args)
-        rules = self.compiler.compile(predicate, ad)
-        if rules:
-            self.backend.add_rules(rules)
-        return self.backend.query(self.compiler.name(predicate, ad), args)
+        self._add_rules(self.compiler.compile(predicate, ad))
+        name = self.compiler.name(predicate, ad)
+        self._ready(name)
+        return self.backend.query(name, args)
 
     def query_expanded(
         self, predicate: str, pos: int, members: dict[Any, list[Any]]
@@ -88,9 +138,8 @@ class KnowledgeBase:
         if found is None:
             return None
         name, _ = found
-        rules = self.compiler.take_class_rules()
-        if rules:
-            self.backend.add_rules(rules)
+        self._add_rules(self.compiler.take_class_rules())
+        self._ready(name)
         arity = len(self.program.rules_for(predicate)[0].head.args)
         out = set()
         for row in self.backend.query(name, (None,) * arity):
@@ -99,9 +148,7 @@ class KnowledgeBase:
         return list(out)
 
     def ensure_compiled(self, predicate: str, args: Sequence[Value | None]) -> None:
-        rules = self.compiler.compile(predicate, adornment(args))
-        if rules:
-            self.backend.add_rules(rules)
+        self._add_rules(self.compiler.compile(predicate, adornment(args)))
 
     # --- plans -----------------------------------------------------------------------------
 
@@ -163,10 +210,9 @@ class KnowledgeBase:
         counts: Counter[Value] = Counter()
         found = self.compiler.class_form(agg.source, 1) if class_sizes is not None else None
         if found is not None and class_sizes is not None:
-            rules = self.compiler.take_class_rules()
-            if rules:
-                self.backend.add_rules(rules)
+            self._add_rules(self.compiler.take_class_rules())
             name = found[0]
+            self._ready(name)
             pairs: set[tuple[Any, Any]] = set()
             if keys is None:
                 pairs = set(self.backend.query(name, (None, None)))
@@ -200,6 +246,7 @@ class _Estimator:
         self.kb = kb
         self.memo: dict[tuple[str, tuple[Value | None, ...]], list[tuple[Any, ...]]] = {}
         self.counts: dict[tuple[str, tuple[int, ...]], Counter[tuple[Any, ...]]] = {}
+        self.driven: dict[tuple[Atom, Atom | None, tuple[Value, ...]], float] = {}
 
     def rows(self, atom: Atom, env: dict[str, Value]) -> list[tuple[Any, ...]]:
         args = tuple((env.get(a.name) if isinstance(a, Var) else a) for a in atom.args)
@@ -209,41 +256,71 @@ class _Estimator:
             found = self.memo[key] = self.kb.query(atom.predicate, args)
         return found
 
-    def count(self, atom: Atom, env: dict[str, Value]) -> int:
-        """Rows of the input relation `atom` matching what `env` binds."""
-        positions = tuple(
-            i for i, a in enumerate(atom.args) if not isinstance(a, Var) or a.name in env
-        )
+    def _counter(self, atom: Atom, positions: tuple[int, ...]) -> Counter[tuple[Any, ...]]:
+        """Rows of the input relation `atom`, counted by their values at `positions`."""
         counter = self.counts.get((atom.predicate, positions))
         if counter is None:
             every = self.kb.query(atom.predicate, (None,) * len(atom.args))
             counter = Counter(tuple(row[i] for i in positions) for row in every)
             self.counts[(atom.predicate, positions)] = counter
-        values = tuple(
-            (env[a.name] if isinstance(a, Var) else a)
-            for i, a in enumerate(atom.args)
-            if i in positions
-        )
-        return counter.get(values, 0)
+        return counter
 
     def cost(self, order: tuple[Atom, ...], env: dict[str, Value], limit: float) -> float:
         if len(order) < 2:
             return 0.0
         first, driver = order[0], order[1]
         after = order[2] if len(order) > 2 else None
-        derived = self.kb.program.derived
         total = 0.0
         for row in self.rows(first, env):
             e = _bind(first, row, env)
             if not any(not isinstance(a, Var) or a.name in e for a in driver.args):
                 return float("inf")  # a scan: chosen only when it is the only order
-            for drow in self.rows(driver, e):
-                if after is not None and not after.negated and after.predicate not in derived:
-                    total += self.count(after, _bind(driver, drow, e))
-                else:
-                    total += 1
-                if total >= limit:
-                    return total
+            total += self._driven(driver, after, e)
+            if total >= limit:
+                return total
+        return total
+
+    def _driven(self, driver: Atom, after: Atom | None, env: dict[str, Value]) -> float:
+        """Rows met through `driver` (weighted by `after`) from `env`; many keys share the
+        same test ids, so the sum is memoised on the values the two literals see."""
+        names = sorted(
+            {a.name for x in (driver, after) if x is not None for a in x.args if isinstance(a, Var)}
+            & env.keys()
+        )
+        memo_key = (driver, after, tuple(env[n] for n in names))
+        found = self.driven.get(memo_key)
+        if found is not None:
+            return found
+        rows = self.rows(driver, env)
+        total = float(len(rows))
+        if (
+            after is not None
+            and not after.negated
+            and after.predicate not in self.kb.program.derived
+        ):
+            # Each driver row weighs the rows of `after` it meets: `after`'s bound positions
+            # take their values from the driver row, from `env`, or are constants.
+            at = {a.name: i for i, a in enumerate(driver.args) if isinstance(a, Var)}
+            picks: list[tuple[int, Any]] = []  # (row index, or -1 with a fixed value)
+            for a in after.args:
+                if not isinstance(a, Var):
+                    picks.append((-1, a))
+                elif a.name in at:
+                    picks.append((at[a.name], None))
+                elif a.name in env:
+                    picks.append((-1, env[a.name]))
+            positions = tuple(
+                i
+                for i, a in enumerate(after.args)
+                if not isinstance(a, Var) or a.name in at or a.name in env
+            )
+            counter = self._counter(after, positions)
+            total = float(
+                sum(
+                    counter.get(tuple(row[i] if i >= 0 else v for i, v in picks), 0) for row in rows
+                )
+            )
+        self.driven[memo_key] = total
         return total
 
 
