@@ -133,9 +133,15 @@ class Model:
         with kb.backend.session():
             self._invalid = {int(p) for (p,) in kb.query("policy_invalid", (None,))}
             self._dests: dict[int, set[int]] = defaultdict(set)
-            members: dict[int, list[int]] = defaultdict(list)
+            members: dict[str, dict[Any, list[Any]]] = {
+                "wec": defaultdict(list),
+                "wec_selector_matches": defaultdict(list),
+            }
             for c, wc in self._enc.wec_classes.items():
-                members[wc].append(c)
+                members["wec"][wc].append(c)
+            for wc, selectors in self._enc.wec_space.by_class.items():
+                for s in selectors:
+                    members["wec_selector_matches"][s].append(wc)
             rows = kb.query_expanded("selects_wec", 1, members)
             if rows is None:  # the rules no longer reach WECs only through their classes
                 rows = kb.query("selects_wec", (None, None))
@@ -236,7 +242,7 @@ class Model:
             if any(new.values()):
                 self._kept.setdefault(p, {}).update(new)
         self._kb.active |= names
-        self._kb.assert_facts(add)
+        self._kb.assert_facts(add, change=False)
 
     def _count_rows(
         self,

@@ -62,12 +62,15 @@ class KnowledgeBase:
 
     # --- facts -----------------------------------------------------------------------------
 
-    def assert_facts(self, facts: Facts) -> None:
+    def assert_facts(self, facts: Facts, change: bool = True) -> None:
+        """Assert `facts`; `change=False` for rows that only make explicit what the model
+        already derives (kept forms asserted on demand): answers stay valid."""
         with self.backend.session():
             for pred, rows in facts.items():
                 if rows:
                     self.backend.assert_facts(pred, rows)
-        self.generation += 1
+        if change:
+            self.generation += 1
 
     def retract_facts(self, facts: Facts) -> None:
         with self.backend.session():
@@ -130,22 +133,30 @@ class KnowledgeBase:
         return self.backend.query(name, args)
 
     def query_expanded(
-        self, predicate: str, pos: int, members: dict[Any, list[Any]]
+        self, predicate: str, pos: int, members: dict[str, dict[Any, list[Any]]]
     ) -> list[tuple[Any, ...]] | None:
-        """All rows of `predicate`, derived per class at `pos` and expanded into the class
-        members; None when the rules do not have that shape (ask `query` then)."""
-        found = self.compiler.class_form(predicate, pos)
-        if found is None:
+        """All rows of `predicate`, derived per class at `pos` (per class of classes where the
+        rules allow) and expanded into the members: `members[membership][class]`; None when
+        the rules do not have that shape (ask `query` then)."""
+        chain = self.compiler.class_chain(predicate, pos)
+        if not chain:
             return None
-        name, _ = found
+        name = chain[-1][0]
         self._add_rules(self.compiler.take_class_rules())
         self._ready(name)
         arity = len(self.program.rules_for(predicate)[0].head.args)
-        out = set()
+        by_class: dict[Any, set[tuple[Any, ...]]] = defaultdict(set)
         for row in self.backend.query(name, (None,) * arity):
-            for member in members.get(row[pos], ()):
-                out.add((*row[:pos], member, *row[pos + 1 :]))
-        return list(out)
+            by_class[row[pos]].add((*row[:pos], *row[pos + 1 :]))
+        # Expand from the last class form back to the members, a membership at a time.
+        for _, membership in reversed(chain):
+            expanded: dict[Any, set[tuple[Any, ...]]] = defaultdict(set)
+            table = members[membership]
+            for klass, rests in by_class.items():
+                for member in table.get(klass, ()):
+                    expanded[member] |= rests
+            by_class = expanded
+        return [(*rest[:pos], m, *rest[pos:]) for m, rests in by_class.items() for rest in rests]
 
     def ensure_compiled(self, predicate: str, args: Sequence[Value | None]) -> None:
         self._add_rules(self.compiler.compile(predicate, adornment(args)))
