@@ -35,14 +35,17 @@ def _program_facts(program: Program) -> dict[str, list[Row]]:
 class KnowledgeBase:
     """One pyDatalog knowledge base: compiled rules, facts, plan choices."""
 
-    def __init__(self, program: Program, forced_plan: int | None = None) -> None:
+    def __init__(
+        self, program: Program, forced_plan: int | None = None, materialize: bool = True
+    ) -> None:
         self.program = program
         self.backend = Backend()
-        self.compiler = Compiler(
-            program, dict(PLANNED), MATERIALIZED & program.derived, dict(MEMBERSHIP)
-        )
+        # Without materialization every rule derives from the input facts: what a knowledge
+        # base that only answers bound questions (and never derives everything) needs.
+        kept = MATERIALIZED & program.derived if materialize else frozenset()
+        self.compiler = Compiler(program, dict(PLANNED), kept, dict(MEMBERSHIP))
         # Kept relations whose rules reach their subjects only through a class: kept per class.
-        for pred in sorted(MATERIALIZED & program.derived):
+        for pred in sorted(kept):
             for pos in range(len(program.rules_for(pred)[0].head.args)):
                 found = self.compiler.class_form(pred, pos)
                 if found is not None:
@@ -57,7 +60,9 @@ class KnowledgeBase:
         self.active: set[str] = set()
         self.supply: Callable[[set[str]], None] | None = None
         self._rules_by_head: dict[str, list[CompiledRule]] = defaultdict(list)
-        self._reads: dict[str, frozenset[str]] = {}
+        self._reads_memo: dict[str, frozenset[str]] = {}
+        self._estimator: _Estimator | None = None
+        self._estimator_generation = -1
         self.assert_facts(_program_facts(program))
 
     # --- facts -----------------------------------------------------------------------------
@@ -87,27 +92,35 @@ class KnowledgeBase:
         self.backend.add_rules(rules)
         for rule in rules:
             self._rules_by_head[rule.head.name].append(rule)
-        self._reads.clear()
+        self._reads_memo.clear()
 
-    def kept_forms(self, name: str) -> frozenset[str]:
-        """The kept forms (fact names) the compiled rules of `name` read, directly or through
-        the compiled rules they call."""
-        found = self._reads.get(name)
+    def _reads(self, name: str) -> frozenset[str]:
+        """Every predicate name the compiled rules of `name` read, directly or through the
+        compiled rules they call."""
+        found = self._reads_memo.get(name)
         if found is not None:
             return found
         out: set[str] = set()
-        seen = {name}
         todo = [name]
         while todo:
             for rule in self._rules_by_head.get(todo.pop(), ()):
                 for lit in rule.body:
-                    if self._is_kept(lit.name):
+                    if lit.name not in out:
                         out.add(lit.name)
-                    elif lit.name not in seen:
-                        seen.add(lit.name)
                         todo.append(lit.name)
-        self._reads[name] = frozen = frozenset(out)
+        self._reads_memo[name] = frozen = frozenset(out)
         return frozen
+
+    def kept_forms(self, name: str) -> frozenset[str]:
+        """The kept forms (fact names) the compiled rules of `name` read."""
+        return frozenset(n for n in self._reads(name) if self._is_kept(n))
+
+    def reaches_plans(self, predicate: str, args: Sequence[Value | None]) -> bool:
+        """Whether asking `predicate` with `args` reaches a planned rule (whose keys need a
+        chosen plan to give their rows)."""
+        self._add_rules(self.compiler.compile(predicate, adornment(args)))
+        name = self.compiler.name(predicate, adornment(args))
+        return any("__plan" in n for n in self._reads(name))
 
     def _is_kept(self, name: str) -> bool:
         base, sep, form = name.rpartition("__")
@@ -168,7 +181,10 @@ class KnowledgeBase:
         plan. Keys that already have one keep it."""
         keys = list(keys)
         assert_rows: dict[str, list[Row]] = defaultdict(list)
-        estimator = _Estimator(self)
+        # Estimates hold while the facts do: one estimator serves every round until a change.
+        if self._estimator is None or self._estimator_generation != self.generation:
+            self._estimator, self._estimator_generation = _Estimator(self), self.generation
+        estimator = self._estimator
         with self.backend.session():
             for (pred, ad), rules in self.compiler.plans.items():
                 head_name = self.compiler.name(pred, ad)
