@@ -287,7 +287,9 @@ class _Estimator:
         """Rows of the input relation `atom`, counted by their values at `positions`."""
         counter = self.counts.get((atom.predicate, positions))
         if counter is None:
-            every = self.kb.query(atom.predicate, (None,) * len(atom.args))
+            every = self.rows(
+                Atom(atom.predicate, tuple(Var(f"V{i}") for i in range(len(atom.args)))), {}
+            )
             counter = Counter(tuple(row[i] for i in positions) for row in every)
             self.counts[(atom.predicate, positions)] = counter
         return counter
