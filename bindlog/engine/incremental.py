@@ -51,6 +51,7 @@ from bindlog.engine.facts import (
 )
 from bindlog.engine.interface import AGGREGATES, SELECTED, check_interface
 from bindlog.engine.kb import KnowledgeBase
+from bindlog.engine.planner import Compiler
 from bindlog.engine.program import Program, parse_program
 from bindlog.engine.pydatalog_backend import no_gc
 from bindlog.model import (
@@ -98,6 +99,9 @@ class Model:
         kb = KnowledgeBase(self._program, self._forced_plan)
         kb.assert_facts(facts)
         self._enc, self._kb = enc, kb
+        self._kept: dict[int, dict[str, set[Row]]] = {}
+        self._kept_counts: Counter[tuple[str, Row]] = Counter()
+        kb.supply = self._activate
         self._order: list[int] = [enc.policy_ids[p.name] for p in snapshot.policies]
         self._object_class: dict[int, int] = {
             int(o): int(oc) for o, _, oc in facts.get("workload", ())
@@ -129,21 +133,34 @@ class Model:
         with kb.backend.session():
             self._invalid = {int(p) for (p,) in kb.query("policy_invalid", (None,))}
             self._dests: dict[int, set[int]] = defaultdict(set)
-            members: dict[int, list[int]] = defaultdict(list)
+            members: dict[str, dict[Any, list[Any]]] = {
+                "wec": defaultdict(list),
+                "wec_selector_matches": defaultdict(list),
+            }
             for c, wc in self._enc.wec_classes.items():
-                members[wc].append(c)
-            rows = kb.query_expanded("selects_wec", 1, members)
-            if rows is None:  # the rules no longer reach WECs only through their classes
+                members["wec"][wc].append(c)
+            for wc, selectors in self._enc.wec_space.by_class.items():
+                for s in selectors:
+                    members["wec_selector_matches"][s].append(wc)
+            # selects_wec per class of classes (per policy selector), kept to answer "which
+            # policies select this WEC" after a change by walking up from the WEC's classes.
+            self._wec_top: dict[Any, set[int]] = defaultdict(set)  # top class -> policies
+            self._wec_top_of: dict[int, set[Any]] = defaultdict(set)  # policy -> top classes
+            self._wec_chain: list[tuple[str, str]] | None = None
+            found = kb.class_rows("selects_wec", 1)
+            if found is not None and all(m in _MEMBERSHIP_UP for _, m in found[0]):
+                self._wec_chain, top = found
+                self._keep_top(top)
+                rows = kb.expand(self._wec_chain, top, 1, members)
+            else:  # the rules no longer reach WECs only through their classes
                 rows = kb.query("selects_wec", (None, None))
             for p, c in rows:
                 self._dests[int(p)].add(int(c))
             self._objs: dict[int, dict[int, Mods]] = defaultdict(dict)
             for p, o, k, v in kb.query("policy_object", (None, None, None, None)):
                 self._objs[int(p)].setdefault(int(o), {}).setdefault(k, set()).add(v)
-            # Kept as facts for the rules above them (has_binding, the singleton rules).
-            self._kept: dict[int, dict[str, set[Row]]] = {}
-            self._kept_counts: Counter[tuple[str, Row]] = Counter()
-            self._keep(self._order)
+            # Kept as facts for the rules above them (has_binding, the singleton rules), in
+            # the forms those rules read, once they are asked (KnowledgeBase.supply).
             self._has_binding = {int(p) for (p,) in kb.query("has_binding", (None,))}
         self._wec_policies: dict[int, set[int]] = defaultdict(set)
         for p, cs in self._dests.items():
@@ -158,74 +175,127 @@ class Model:
         self._derive_singleton()
 
     def _kept_rows(
-        self, p: int, unchanged_objects: dict[str, set[Row]] | None = None
+        self, p: int, names: Iterable[str], unchanged: dict[str, set[Row]] | None = None
     ) -> dict[str, set[Row]]:
-        """Every kept form of policy p's rows of the kept relations, by fact name; the object
-        forms are taken from `unchanged_objects` when p's objects did not change."""
+        """Policy p's rows of the kept forms `names` (fact names); the forms of policy_object
+        are taken from `unchanged` when p's objects did not change."""
         if p not in self._enc.policies:
             return {}
         compiler = self._kb.compiler
-        out: dict[str, set[Row]] = {}
-        full: dict[str, set[Row]] = {"selects_wec": {(p, c) for c in self._dests.get(p, ())}}
-        if unchanged_objects is not None:
-            for name, (pred, _) in compiler.kept_projections.items():
-                if pred == "policy_object" and name in unchanged_objects:
-                    out[name] = unchanged_objects[name]
-            if "policy_object__m" in unchanged_objects:
-                out["policy_object__m"] = unchanged_objects["policy_object__m"]
-        else:
-            full["policy_object"] = {
-                (p, o, k, v)
-                for o, mods in self._objs.get(p, {}).items()
-                for k, values in mods.items()
-                for v in values
-            }
-        for pred, rows in full.items():
-            if pred in compiler.kept_per_class:
-                pos, _ = compiler.kept_per_class[pred]
-                # One row per class met: many WECs of a policy share few classes.
-                out[f"{pred}__mx"] = self._class_rows(rows, pos)
-            else:
-                out[f"{pred}__m"] = rows
-        for name, (pred, keep) in compiler.kept_projections.items():
-            if pred in full:
-                source = full[pred]
+        full: dict[str, set[Row]] = {}
+        stored: dict[str, set[Row]] = {}
+
+        def rows_of(pred: str) -> set[Row]:
+            if pred not in full:
+                if pred == "selects_wec":
+                    full[pred] = {(p, c) for c in self._dests.get(p, ())}
+                else:
+                    full[pred] = {
+                        (p, o, k, v)
+                        for o, mods in self._objs.get(p, {}).items()
+                        for k, values in mods.items()
+                        for v in values
+                    }
+            return full[pred]
+
+        def stored_rows(pred: str) -> set[Row]:
+            # One row per class met where the relation is kept per class: many WECs of a
+            # policy share few classes.
+            if pred not in stored:
                 kept_class = compiler.kept_per_class.get(pred)
-                if kept_class is not None and kept_class[0] not in keep:
-                    source = out[f"{pred}__mx"]  # the member is projected away: classes do
-                out[name] = {tuple(r[i] for i in keep) for r in source}
+                rows = rows_of(pred)
+                stored[pred] = rows if kept_class is None else self._class_rows(rows, kept_class[0])
+            return stored[pred]
+
+        out: dict[str, set[Row]] = {}
+        for name in names:
+            pred, keep = _form(compiler, name)
+            if unchanged is not None and pred == "policy_object" and name in unchanged:
+                out[name] = unchanged[name]
+            elif keep is None:
+                out[name] = stored_rows(pred)
+            elif not set(keep) - {0}:
+                # Every row of p's part starts with p: a projection onto the policy alone is one
+                # row when p has any row (what has_binding asks), whatever p's rows are.
+                out[name] = {(p,) * len(keep)} if self._has_rows(pred, p) else set()
+            else:
+                out[name] = {tuple(r[i] for i in keep) for r in rows_of(pred)}
         return out
+
+    def _keep_top(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        for p, k in rows:
+            self._wec_top[k].add(int(p))
+            self._wec_top_of[int(p)].add(k)
+
+    def _policies_selecting(self, c: int) -> set[int]:
+        """The policies that select WEC c: from its classes (up the class chain) to the kept
+        per-class rows, or else asked of the rules with c bound."""
+        if self._wec_chain is None:
+            return {int(p) for p, _ in self._kb.query("selects_wec", (None, c))}
+        classes: set[Any] = {c}
+        for _, membership in self._wec_chain:
+            classes = {k for m in classes for k in _MEMBERSHIP_UP[membership](self._enc, m)}
+        return {p for k in classes for p in self._wec_top.get(k, ())}
+
+    def _has_rows(self, pred: str, p: int) -> bool:
+        return bool(self._dests.get(p) if pred == "selects_wec" else self._objs.get(p))
 
     def _class_rows(self, rows: set[Row], pos: int) -> set[Row]:
         classes = self._enc.wec_classes
         return {(*r[:pos], classes[int(r[pos])], *r[pos + 1 :]) for r in rows}
 
-    def _keep(self, policies: Iterable[int], objects_changed: set[int] | None = None) -> None:
-        """Bring the kept rows of `policies` up to date: the kept relations (selects_wec,
-        policy_object) in every form the compiled rules read."""
+    def _keep(self, policies: Iterable[int], objects_changed: set[int] | None = None) -> set[int]:
+        """Bring the kept rows of `policies` up to date, in the kept forms (of selects_wec and
+        policy_object) that the knowledge base holds; returns the policies whose rows changed."""
         retract, add = new_facts(), new_facts()
-        counts = self._kept_counts
+        active = self._kb.active
+        changed = set()
         for p in policies:
             old = self._kept.pop(p, {})
             reuse = objects_changed is not None and p not in objects_changed
-            new = self._kept_rows(p, old if reuse else None)
-            for name in old.keys() | new.keys():
-                before, after = old.get(name, set()), new.get(name, set())
-                # A projection may hold one row for several policies: a fact stays while any
-                # policy still has it.
-                for row in before - after:
-                    counts[(name, row)] -= 1
-                    if not counts[(name, row)]:
-                        del counts[(name, row)]
-                        retract[name].append(row)
-                for row in after - before:
-                    counts[(name, row)] += 1
-                    if counts[(name, row)] == 1:
-                        add[name].append(row)
+            new = self._kept_rows(p, active, old if reuse else None)
+            if old != new:
+                changed.add(p)
+            self._count_rows(old, new, retract, add)
             if any(new.values()):
                 self._kept[p] = new
         self._kb.retract_facts(retract)
         self._kb.assert_facts(add)
+        return changed
+
+    def _activate(self, names: set[str]) -> None:
+        """Assert the kept forms `names` for every policy (the knowledge base asks for them the
+        first time a compiled rule that reads them is asked) and keep them current after."""
+        add = new_facts()
+        for p in self._order:
+            new = self._kept_rows(p, names)
+            self._count_rows({}, new, new_facts(), add)
+            if any(new.values()):
+                self._kept.setdefault(p, {}).update(new)
+        self._kb.active |= names
+        self._kb.assert_facts(add, change=False)
+
+    def _count_rows(
+        self,
+        old: dict[str, set[Row]],
+        new: dict[str, set[Row]],
+        retract: dict[str, list[Row]],
+        add: dict[str, list[Row]],
+    ) -> None:
+        # A projection may hold one row for several policies: a fact stays while any policy
+        # still has it.
+        counts = self._kept_counts
+        for name in old.keys() | new.keys():
+            before, after = old.get(name, set()), new.get(name, set())
+            for row in before - after:
+                counts[(name, row)] -= 1
+                if not counts[(name, row)]:
+                    del counts[(name, row)]
+                    retract[name].append(row)
+            for row in after - before:
+                counts[(name, row)] += 1
+                if counts[(name, row)] == 1:
+                    add[name].append(row)
 
     def _derive_singleton(self, objects: set[int] | None = None) -> None:
         """The aggregate and the status relation it feeds, for every object or for `objects`
@@ -461,7 +531,12 @@ class Model:
             dirty_p |= self._flipped_policies(ns_before[name], self._namespace_answers(name))
         dirty_p -= gone_p
         with kb.backend.session():
-            touched = self._rederive(dirty_p, gone_p, dirty_c, gone_c, dirty_o, gone_o, moved_c)
+            changed_inputs = {
+                pred for facts in (retract, vocab) for pred, rows in facts.items() if rows
+            }
+            touched = self._rederive(
+                dirty_p, gone_p, dirty_c, gone_c, dirty_o, gone_o, moved_c, changed_inputs
+            )
         for p in touched:
             self._resolutions.pop(p, None)
         if touched and (self._problems or self._counts or self._singleton_relevant(touched)):
@@ -508,6 +583,7 @@ class Model:
         dirty_o: set[int],
         gone_o: set[int],
         moved_c: set[int],
+        changed_inputs: set[str],
     ) -> set[int]:
         kb = self._kb
         touched = set(dirty_p) | gone_p
@@ -521,9 +597,15 @@ class Model:
                 self._affected.add(o)
             self._invalid.discard(p)
             self._has_binding.discard(p)
+            for k in self._wec_top_of.pop(p, set()):
+                self._wec_top[k].discard(p)
         for p in dirty_p:
             if kb.query("policy_invalid", (p,)):
                 self._invalid.add(p)
+            if self._wec_chain is not None:
+                found = kb.class_rows("selects_wec", 1, (p, None))
+                assert found is not None
+                self._keep_top(found[1])
             for _, c in kb.query("selects_wec", (p, None)):
                 self._dests[p].add(int(c))
                 self._wec_policies[int(c)].add(p)
@@ -539,7 +621,7 @@ class Model:
             # Only the policies that gain or lose the WEC change (and, when the WEC moved to
             # another label class, the per-class rows of the policies that keep it).
             old = self._wec_policies.pop(c, set())
-            new = {int(p) for p, _ in kb.query("selects_wec", (None, c))}
+            new = self._policies_selecting(c)
             for p in old - new:
                 self._dests[p].discard(c)
             for p in new - old:
@@ -560,12 +642,18 @@ class Model:
                 self._object_policies[o].add(int(p))
                 touched.add(int(p))
                 objects_changed.add(int(p))
-        self._keep(touched, objects_changed)
+        kept_changed = self._keep(touched, objects_changed)
         for p in objects_changed:
             self._object_maps.pop(p, None)
-        if touched:
-            # One query: has_binding reads kept projections, a few rows per policy.
-            self._has_binding = {int(p) for (p,) in kb.query("has_binding", (None,))}
+        # has_binding asked again for the touched policies whose answer can have changed: the
+        # re-derived ones, and, unless none of the inputs its rules read changed, those whose
+        # kept rows (the only derived rows its rules read) changed.
+        reads = kb.reads("has_binding", (0,))
+        ask = set(dirty_p) if reads.isdisjoint(changed_inputs) else set(touched)
+        ask |= kept_changed
+        self._has_binding -= ask
+        live = ask & self._enc.policies.keys()
+        self._has_binding |= {p for p in live if kb.query("has_binding", (p,))}
         return touched
 
     def _singleton_relevant(self, touched: set[int]) -> bool:
@@ -585,6 +673,23 @@ def _check_projection(enc: Encoding, policy: BindingPolicy) -> None:
         for sel in selectors:
             if sel.error is None and any(r.key not in space.space.keys for r in sel.requirements):
                 raise NeedsRebuild(f"selector {sel.text} tests a new label key")
+
+
+# The classes a member belongs to, per membership the class chain of selects_wec walks up:
+# a WEC's label class, the selectors whose builtin matches a label class.
+_MEMBERSHIP_UP: dict[str, Any] = {
+    "wec": lambda enc, c: (enc.wec_classes[c],),
+    "wec_selector_matches": lambda enc, wc: enc.wec_space.by_class.get(wc, ()),
+}
+
+
+def _form(compiler: Compiler, name: str) -> tuple[str, tuple[int, ...] | None]:
+    """The relation a kept form holds, and the positions it keeps (None: all of them)."""
+    projection = compiler.kept_projections.get(name)
+    if projection is not None:
+        pred, keep = projection
+        return pred, keep
+    return name.rpartition("__")[0], None
 
 
 def _detached(result: Result) -> Result:
