@@ -191,7 +191,8 @@ class Encoding:
     object_ids: dict[Key, int] = field(default_factory=dict)
     objects: dict[int, WorkloadObject] = field(default_factory=dict)
     namespaces: dict[str, Namespace] = field(default_factory=dict)
-    clause_ids: dict[int, tuple[int, int]] = field(default_factory=dict)  # J -> (P, index)
+    clause_ids: dict[int, tuple[int, int]] = field(default_factory=dict)  # J -> (P, 1st index)
+    clause_indexes: dict[int, tuple[int, ...]] = field(default_factory=dict)  # J -> its indexes
     policy_clauses: dict[int, tuple[int, ...]] = field(default_factory=dict)
     policy_own: dict[int, Facts] = field(default_factory=dict)  # P -> the facts it owns
     wec_space: _Space = field(default_factory=lambda: _Space("wec_selector_matches", False))
@@ -274,14 +275,27 @@ class Encoding:
             if sel.error is not None:
                 self._vocabulary("selector_invalid", (sid,), vocab)
             own["policy_cluster_selector"].append((p, i, sid))
-        clauses = []
+        # Equal clauses of one policy are one clause id: they match the same objects and set
+        # the same modulation, and the policy's modulation is their OR / union, so one stands
+        # for all (70,000 copies of a clause through a YAML alias cost one). The id keeps every
+        # index it stands for, which explanations name.
+        by_key: dict[tuple[object, ...], int] = {}
+        indexes: dict[int, list[int]] = {}
         for c, clause in enumerate(policy.downsync):
-            j = self._new_id("clause")
+            tests = self._clause_tests(clause, vocab)
+            key = (tests, clause.object_names and frozenset(clause.object_names), clause.modulation)
+            j = by_key.get(key)
+            if j is not None:
+                indexes[j].append(c)
+                continue
+            j = by_key[key] = self._new_id("clause")
             self.clause_ids[j] = (p, c)
-            clauses.append(j)
+            indexes[j] = [c]
             own["clause"].append((p, j))
-            self._clause_facts(j, clause, own, vocab)
-        self.policy_clauses[p] = tuple(clauses)
+            self._clause_facts(j, tests, clause, own)
+        self.policy_clauses[p] = tuple(indexes)
+        for j, cs in indexes.items():
+            self.clause_indexes[j] = tuple(cs)
         if policy.name in self.existing_bindings:
             own["binding_exists"].append((p,))
         self.policy_own[p] = own
@@ -291,6 +305,7 @@ class Encoding:
         self.policy_own.pop(p, None)
         for j in self.policy_clauses.pop(p, ()):
             del self.clause_ids[j]
+            del self.clause_indexes[j]
         del self.policy_ids[self.policies.pop(p).name]
 
     def wec_facts(self, cluster: Cluster, vocab: Facts) -> tuple[int, Facts]:
@@ -365,12 +380,16 @@ class Encoding:
         tid = self.tests[(kind, key)] = len(self.tests)
         return tid, True
 
-    def _clause_facts(self, j: int, clause: DownsyncClause, own: Facts, vocab: Facts) -> None:
-        tests = (
+    def _clause_tests(self, clause: DownsyncClause, vocab: Facts) -> tuple[int, int, int]:
+        return (
             self._resource_test(clause, vocab),
             self._namespace_test(clause, vocab),
             self._label_test(clause, vocab),
         )
+
+    def _clause_facts(
+        self, j: int, tests: tuple[int, int, int], clause: DownsyncClause, own: Facts
+    ) -> None:
         own["clause_tests"].append((j, *tests))
         if clause.object_names:
             own["clause_object_name"].extend((j, n) for n in sorted(set(clause.object_names)))
