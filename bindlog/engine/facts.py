@@ -90,7 +90,7 @@ class _Space:
     space: LabelSpace | None = None
     deferred: bool = True
     groups: list[tuple[int, ...]] = field(default_factory=list)  # any_of: the selector groups
-    witnesses: dict[int, list[int]] = field(default_factory=dict)  # class -> selectors with facts
+    by_class: dict[int, list[int]] = field(default_factory=dict)  # class -> selectors with facts
     emitted: dict[int, int] = field(default_factory=dict)  # selector -> its classes with facts
     object_classes: dict[int, list[int]] | None = None  # objects: label class -> object classes
 
@@ -140,7 +140,7 @@ class _Space:
         self.emitted[sid] = self.emitted.get(sid, 0) | mask
         rows = out[self.builtin]
         for c in members(mask):
-            self.witnesses.setdefault(c, []).append(sid)
+            self.by_class.setdefault(c, []).append(sid)
             rows.extend((sid, x) for x in self.subjects_of(c))
 
     def subjects_of(self, label_class: int) -> Iterable[int]:
@@ -340,7 +340,7 @@ class Encoding:
             vocab["object_class"].append((oc, ref.group, ref.resource, ref.namespace))
             if not self.object_space.deferred:
                 vocab["object_selector_matches"].extend(
-                    (s, oc) for s in self.object_space.witnesses.get(lc, ())
+                    (s, oc) for s in self.object_space.by_class.get(lc, ())
                 )
             self._vocabulary("known_api_group", (ref.group,), vocab)
             self._vocabulary("known_resource", (ref.resource,), vocab)
