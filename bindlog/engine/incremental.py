@@ -142,8 +142,17 @@ class Model:
             for wc, selectors in self._enc.wec_space.by_class.items():
                 for s in selectors:
                     members["wec_selector_matches"][s].append(wc)
-            rows = kb.query_expanded("selects_wec", 1, members)
-            if rows is None:  # the rules no longer reach WECs only through their classes
+            # selects_wec per class of classes (per policy selector), kept to answer "which
+            # policies select this WEC" after a change by walking up from the WEC's classes.
+            self._wec_top: dict[Any, set[int]] = defaultdict(set)  # top class -> policies
+            self._wec_top_of: dict[int, set[Any]] = defaultdict(set)  # policy -> top classes
+            self._wec_chain: list[tuple[str, str]] | None = None
+            found = kb.class_rows("selects_wec", 1)
+            if found is not None and all(m in _MEMBERSHIP_UP for _, m in found[0]):
+                self._wec_chain, top = found
+                self._keep_top(top)
+                rows = kb.expand(self._wec_chain, top, 1, members)
+            else:  # the rules no longer reach WECs only through their classes
                 rows = kb.query("selects_wec", (None, None))
             for p, c in rows:
                 self._dests[int(p)].add(int(c))
@@ -205,32 +214,54 @@ class Model:
                 out[name] = unchanged[name]
             elif keep is None:
                 out[name] = stored_rows(pred)
+            elif not set(keep) - {0}:
+                # Every row of p's part starts with p: a projection onto the policy alone is one
+                # row when p has any row (what has_binding asks), whatever p's rows are.
+                out[name] = {(p,) * len(keep)} if self._has_rows(pred, p) else set()
             else:
-                kept_class = compiler.kept_per_class.get(pred)
-                # The member projected away: the class rows say the same with fewer rows.
-                projected_away = kept_class is not None and kept_class[0] not in keep
-                source = stored_rows(pred) if projected_away else rows_of(pred)
-                out[name] = {tuple(r[i] for i in keep) for r in source}
+                out[name] = {tuple(r[i] for i in keep) for r in rows_of(pred)}
         return out
+
+    def _keep_top(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        for p, k in rows:
+            self._wec_top[k].add(int(p))
+            self._wec_top_of[int(p)].add(k)
+
+    def _policies_selecting(self, c: int) -> set[int]:
+        """The policies that select WEC c: from its classes (up the class chain) to the kept
+        per-class rows, or else asked of the rules with c bound."""
+        if self._wec_chain is None:
+            return {int(p) for p, _ in self._kb.query("selects_wec", (None, c))}
+        classes: set[Any] = {c}
+        for _, membership in self._wec_chain:
+            classes = {k for m in classes for k in _MEMBERSHIP_UP[membership](self._enc, m)}
+        return {p for k in classes for p in self._wec_top.get(k, ())}
+
+    def _has_rows(self, pred: str, p: int) -> bool:
+        return bool(self._dests.get(p) if pred == "selects_wec" else self._objs.get(p))
 
     def _class_rows(self, rows: set[Row], pos: int) -> set[Row]:
         classes = self._enc.wec_classes
         return {(*r[:pos], classes[int(r[pos])], *r[pos + 1 :]) for r in rows}
 
-    def _keep(self, policies: Iterable[int], objects_changed: set[int] | None = None) -> None:
+    def _keep(self, policies: Iterable[int], objects_changed: set[int] | None = None) -> set[int]:
         """Bring the kept rows of `policies` up to date, in the kept forms (of selects_wec and
-        policy_object) that the knowledge base holds."""
+        policy_object) that the knowledge base holds; returns the policies whose rows changed."""
         retract, add = new_facts(), new_facts()
         active = self._kb.active
+        changed = set()
         for p in policies:
             old = self._kept.pop(p, {})
             reuse = objects_changed is not None and p not in objects_changed
             new = self._kept_rows(p, active, old if reuse else None)
+            if old != new:
+                changed.add(p)
             self._count_rows(old, new, retract, add)
             if any(new.values()):
                 self._kept[p] = new
         self._kb.retract_facts(retract)
         self._kb.assert_facts(add)
+        return changed
 
     def _activate(self, names: set[str]) -> None:
         """Assert the kept forms `names` for every policy (the knowledge base asks for them the
@@ -500,7 +531,12 @@ class Model:
             dirty_p |= self._flipped_policies(ns_before[name], self._namespace_answers(name))
         dirty_p -= gone_p
         with kb.backend.session():
-            touched = self._rederive(dirty_p, gone_p, dirty_c, gone_c, dirty_o, gone_o, moved_c)
+            changed_inputs = {
+                pred for facts in (retract, vocab) for pred, rows in facts.items() if rows
+            }
+            touched = self._rederive(
+                dirty_p, gone_p, dirty_c, gone_c, dirty_o, gone_o, moved_c, changed_inputs
+            )
         for p in touched:
             self._resolutions.pop(p, None)
         if touched and (self._problems or self._counts or self._singleton_relevant(touched)):
@@ -547,6 +583,7 @@ class Model:
         dirty_o: set[int],
         gone_o: set[int],
         moved_c: set[int],
+        changed_inputs: set[str],
     ) -> set[int]:
         kb = self._kb
         touched = set(dirty_p) | gone_p
@@ -560,9 +597,15 @@ class Model:
                 self._affected.add(o)
             self._invalid.discard(p)
             self._has_binding.discard(p)
+            for k in self._wec_top_of.pop(p, set()):
+                self._wec_top[k].discard(p)
         for p in dirty_p:
             if kb.query("policy_invalid", (p,)):
                 self._invalid.add(p)
+            if self._wec_chain is not None:
+                found = kb.class_rows("selects_wec", 1, (p, None))
+                assert found is not None
+                self._keep_top(found[1])
             for _, c in kb.query("selects_wec", (p, None)):
                 self._dests[p].add(int(c))
                 self._wec_policies[int(c)].add(p)
@@ -578,7 +621,7 @@ class Model:
             # Only the policies that gain or lose the WEC change (and, when the WEC moved to
             # another label class, the per-class rows of the policies that keep it).
             old = self._wec_policies.pop(c, set())
-            new = {int(p) for p, _ in kb.query("selects_wec", (None, c))}
+            new = self._policies_selecting(c)
             for p in old - new:
                 self._dests[p].discard(c)
             for p in new - old:
@@ -599,12 +642,18 @@ class Model:
                 self._object_policies[o].add(int(p))
                 touched.add(int(p))
                 objects_changed.add(int(p))
-        self._keep(touched, objects_changed)
+        kept_changed = self._keep(touched, objects_changed)
         for p in objects_changed:
             self._object_maps.pop(p, None)
-        if touched:
-            # One query: has_binding reads kept projections, a few rows per policy.
-            self._has_binding = {int(p) for (p,) in kb.query("has_binding", (None,))}
+        # has_binding asked again for the touched policies whose answer can have changed: the
+        # re-derived ones, and, unless none of the inputs its rules read changed, those whose
+        # kept rows (the only derived rows its rules read) changed.
+        reads = kb.reads("has_binding", (0,))
+        ask = set(dirty_p) if reads.isdisjoint(changed_inputs) else set(touched)
+        ask |= kept_changed
+        self._has_binding -= ask
+        live = ask & self._enc.policies.keys()
+        self._has_binding |= {p for p in live if kb.query("has_binding", (p,))}
         return touched
 
     def _singleton_relevant(self, touched: set[int]) -> bool:
@@ -624,6 +673,14 @@ def _check_projection(enc: Encoding, policy: BindingPolicy) -> None:
         for sel in selectors:
             if sel.error is None and any(r.key not in space.space.keys for r in sel.requirements):
                 raise NeedsRebuild(f"selector {sel.text} tests a new label key")
+
+
+# The classes a member belongs to, per membership the class chain of selects_wec walks up:
+# a WEC's label class, the selectors whose builtin matches a label class.
+_MEMBERSHIP_UP: dict[str, Any] = {
+    "wec": lambda enc, c: (enc.wec_classes[c],),
+    "wec_selector_matches": lambda enc, wc: enc.wec_space.by_class.get(wc, ()),
+}
 
 
 def _form(compiler: Compiler, name: str) -> tuple[str, tuple[int, ...] | None]:

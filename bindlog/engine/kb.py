@@ -62,7 +62,7 @@ class KnowledgeBase:
         self._rules_by_head: dict[str, list[CompiledRule]] = defaultdict(list)
         self._reads_memo: dict[str, frozenset[str]] = {}
         self._estimator: _Estimator | None = None
-        self._estimator_generation = -1
+        self.changed_at: dict[str, int] = {}  # predicate -> generation of its last change
         self.assert_facts(_program_facts(program))
 
     # --- facts -----------------------------------------------------------------------------
@@ -75,14 +75,20 @@ class KnowledgeBase:
                 if rows:
                     self.backend.assert_facts(pred, rows)
         if change:
-            self.generation += 1
+            self._changed(facts)
 
     def retract_facts(self, facts: Facts) -> None:
         with self.backend.session():
             for pred, rows in facts.items():
                 if rows:
                     self.backend.retract_facts(pred, rows)
+        self._changed(facts)
+
+    def _changed(self, facts: Facts) -> None:
         self.generation += 1
+        for pred, rows in facts.items():
+            if rows:
+                self.changed_at[pred] = self.generation
 
     # --- rules and the kept forms they read ----------------------------------------------
 
@@ -110,6 +116,12 @@ class KnowledgeBase:
                         todo.append(lit.name)
         self._reads_memo[name] = frozen = frozenset(out)
         return frozen
+
+    def reads(self, predicate: str, args: Sequence[Value | None]) -> frozenset[str]:
+        """The predicates (inputs, kept forms, compiled names) that asking `predicate` with
+        `args` reads."""
+        self._add_rules(self.compiler.compile(predicate, adornment(args)))
+        return self._reads(self.compiler.name(predicate, adornment(args)))
 
     def kept_forms(self, name: str) -> frozenset[str]:
         """The kept forms (fact names) the compiled rules of `name` read."""
@@ -145,12 +157,11 @@ class KnowledgeBase:
         self._ready(name)
         return self.backend.query(name, args)
 
-    def query_expanded(
-        self, predicate: str, pos: int, members: dict[str, dict[Any, list[Any]]]
-    ) -> list[tuple[Any, ...]] | None:
-        """All rows of `predicate`, derived per class at `pos` (per class of classes where the
-        rules allow) and expanded into the members: `members[membership][class]`; None when
-        the rules do not have that shape (ask `query` then)."""
+    def class_rows(
+        self, predicate: str, pos: int, args: Sequence[Value | None] | None = None
+    ) -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]] | None:
+        """The class chain of `predicate` at `pos` (planner.class_chain) and the rows of its
+        last form matching `args` (default: all); None when the rules have no class form."""
         chain = self.compiler.class_chain(predicate, pos)
         if not chain:
             return None
@@ -158,10 +169,20 @@ class KnowledgeBase:
         self._add_rules(self.compiler.take_class_rules())
         self._ready(name)
         arity = len(self.program.rules_for(predicate)[0].head.args)
+        return chain, self.backend.query(name, args or (None,) * arity)
+
+    @staticmethod
+    def expand(
+        chain: list[tuple[str, str]],
+        rows: Iterable[tuple[Any, ...]],
+        pos: int,
+        members: dict[str, dict[Any, list[Any]]],
+    ) -> list[tuple[Any, ...]]:
+        """Rows of a class chain's last form expanded into members: `members[membership]
+        [class]`, from the last membership back to the first."""
         by_class: dict[Any, set[tuple[Any, ...]]] = defaultdict(set)
-        for row in self.backend.query(name, (None,) * arity):
+        for row in rows:
             by_class[row[pos]].add((*row[:pos], *row[pos + 1 :]))
-        # Expand from the last class form back to the members, a membership at a time.
         for _, membership in reversed(chain):
             expanded: dict[Any, set[tuple[Any, ...]]] = defaultdict(set)
             table = members[membership]
@@ -170,6 +191,18 @@ class KnowledgeBase:
                     expanded[member] |= rests
             by_class = expanded
         return [(*rest[:pos], m, *rest[pos:]) for m, rests in by_class.items() for rest in rests]
+
+    def query_expanded(
+        self, predicate: str, pos: int, members: dict[str, dict[Any, list[Any]]]
+    ) -> list[tuple[Any, ...]] | None:
+        """All rows of `predicate`, derived per class at `pos` (per class of classes where the
+        rules allow) and expanded into the members; None when the rules do not have that
+        shape (ask `query` then)."""
+        found = self.class_rows(predicate, pos)
+        if found is None:
+            return None
+        chain, rows = found
+        return self.expand(chain, rows, pos, members)
 
     def ensure_compiled(self, predicate: str, args: Sequence[Value | None]) -> None:
         self._add_rules(self.compiler.compile(predicate, adornment(args)))
@@ -181,10 +214,11 @@ class KnowledgeBase:
         plan. Keys that already have one keep it."""
         keys = list(keys)
         assert_rows: dict[str, list[Row]] = defaultdict(list)
-        # Estimates hold while the facts do: one estimator serves every round until a change.
-        if self._estimator is None or self._estimator_generation != self.generation:
-            self._estimator, self._estimator_generation = _Estimator(self), self.generation
+        # Estimates hold while the facts they read do: one estimator serves every round.
+        if self._estimator is None:
+            self._estimator = _Estimator(self)
         estimator = self._estimator
+        estimator.refresh()
         with self.backend.session():
             for (pred, ad), rules in self.compiler.plans.items():
                 head_name = self.compiler.name(pred, ad)
@@ -274,6 +308,22 @@ class _Estimator:
         self.memo: dict[tuple[str, tuple[Value | None, ...]], list[tuple[Any, ...]]] = {}
         self.counts: dict[tuple[str, tuple[int, ...]], Counter[tuple[Any, ...]]] = {}
         self.driven: dict[tuple[Atom, Atom | None, tuple[Value, ...]], float] = {}
+        self.generation = kb.generation
+
+    def refresh(self) -> None:
+        """Forget what the facts changed since the last round made stale: derived answers and
+        sums always (they may read any input), input rows and counts of changed relations."""
+        kb = self.kb
+        if kb.generation == self.generation:
+            return
+        stale = {p for p, g in kb.changed_at.items() if g > self.generation}
+        derived = kb.program.derived
+        self.memo = {
+            k: v for k, v in self.memo.items() if k[0] not in derived and k[0] not in stale
+        }
+        self.counts = {k: v for k, v in self.counts.items() if k[0] not in stale}
+        self.driven.clear()
+        self.generation = kb.generation
 
     def rows(self, atom: Atom, env: dict[str, Value]) -> list[tuple[Any, ...]]:
         args = tuple((env.get(a.name) if isinstance(a, Var) else a) for a in atom.args)
