@@ -27,6 +27,15 @@ class Described:
     source: Source | None = None
 
 
+def _equal_clauses(indexes: tuple[int, ...]) -> str:
+    """Other indexes of clauses equal to the first, which one clause id stands for."""
+    if len(indexes) < 2:
+        return ""
+    shown = ", ".join(f"[{i}]" for i in indexes[1:4])
+    more = f" and {len(indexes) - 4} more" if len(indexes) > 4 else ""
+    return f" (equal: {shown}{more})"
+
+
 class Describer:
     def __init__(self, encoding: Encoding) -> None:
         self.enc = encoding
@@ -40,7 +49,9 @@ class Describer:
         if j is None:
             return "a clause"
         p, c = self.enc.clause_ids[int(j)]
-        return f"{self.policy(p)} spec.downsync[{c}]"
+        return (
+            f"{self.policy(p)} spec.downsync[{c}]{_equal_clauses(self.enc.clause_indexes[int(j)])}"
+        )
 
     def obj(self, o: Value) -> str:
         return str(self.enc.objects[int(o)].ref) if o is not None else "the object"

@@ -186,9 +186,12 @@ class Explainer:
     def _matching_clauses(self, p: int, o: int) -> tuple[int, ...]:
         enc = self.encoding
         return tuple(
-            enc.clause_ids[j][1]
-            for j in enc.policy_clauses.get(p, ())
-            if self.prover.holds(Fact("clause_matches", (j, o)))
+            sorted(
+                c
+                for j in enc.policy_clauses.get(p, ())
+                if self.prover.holds(Fact("clause_matches", (j, o)))
+                for c in enc.clause_indexes[j]
+            )
         )
 
     def _matching_cluster_selectors(self, p: int) -> dict[str, tuple[int, ...]]:

@@ -135,8 +135,8 @@ class Result:
             rows = kb.query("clause_matches", (None, None))
         out: dict[tuple[int, WorkloadObject], list[int]] = defaultdict(list)
         for j, o in rows:
-            p, c = enc.clause_ids[int(j)]
-            out[(p, enc.objects[int(o)])].append(c)
+            p, _ = enc.clause_ids[int(j)]
+            out[(p, enc.objects[int(o)])].extend(enc.clause_indexes[int(j)])
         return {k: tuple(sorted(v)) for k, v in out.items()}
 
     def matching_cluster_selectors(self, p: int) -> dict[str, tuple[int, ...]]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bindlog.changes import Key, key_of
-from bindlog.engine.labelsets import LabelSpace, selector_matches, why_no_match
+from bindlog.engine.labelsets import LabelSpace, members, selector_matches, why_no_match
 from bindlog.model import (
     BindingPolicy,
     Cluster,
@@ -71,32 +71,77 @@ class _Space:
     """One kind of labelled subject: its selectors and label classes, and the builtin that
     relates them (`<builtin>(S, class)` facts).
 
+    When `any_of`, the rules read the builtin only through groups of selectors (a clause's
+    objectSelectors or namespaceSelectors: "some selector of the group matches"), so the facts
+    are a witness cover: for each group and each class some selector of the group matches, one
+    matching selector of the group has a fact for the class. Every fact is a true match, and a
+    group holds for a class exactly when it did with every match asserted; but a clause of 2,500
+    selectors that match every class asserts one selector's matches, not 2,500 times as many.
+    Otherwise (clusterSelectors, which `selects_wec_via` names one by one) every match is a fact.
+
     While `deferred`, classes and selectors met get no match facts: the full load computes them
-    set-at-a-time afterwards (`all_matches`). After that, each new class or selector gets its
+    set-at-a-time afterwards (`all_matches`). After that, each new class or group gets its
     matches as it is met.
     """
 
     builtin: str
+    any_of: bool
     selectors: _Interner = field(default_factory=_Interner)
     space: LabelSpace | None = None
     deferred: bool = True
-    by_class: dict[int, list[int]] = field(default_factory=dict)  # class -> matching selectors
+    groups: list[tuple[int, ...]] = field(default_factory=list)  # any_of: the selector groups
+    by_class: dict[int, list[int]] = field(default_factory=dict)  # class -> selectors with facts
+    emitted: dict[int, int] = field(default_factory=dict)  # selector -> its classes with facts
     object_classes: dict[int, list[int]] | None = None  # objects: label class -> object classes
 
     def freeze_keys(self) -> None:
         self.space = LabelSpace(self.selectors.items)
 
     def selector(self, sel: LabelSelector, out: Facts) -> int:
-        """The id of `sel`; a selector met after the full load gets its matches as facts."""
+        """The id of `sel`; a selector met after the full load gets its matches as facts (for
+        an `any_of` space, when its group is met)."""
         sid, new = self.selectors.get(sel)
         if new and not self.deferred:
             assert self.space is not None
             if sel.error is None and any(r.key not in self.space.keys for r in sel.requirements):
                 raise NeedsRebuild(f"selector {sel.text} tests a label key not tested before")
-            for c in sorted(self.space.matching_classes(sel)):
-                self.by_class.setdefault(c, []).append(sid)
-                out[self.builtin].extend((sid, x) for x in self.subjects_of(c))
+            if not self.any_of:
+                self._cover((sid,), out)
         return sid
+
+    def group(self, sids: tuple[int, ...], out: Facts) -> None:
+        """Register a new group of selectors (sorted ids) read as any-of by the rules."""
+        self.groups.append(sids)
+        if not self.deferred:
+            self._cover(sids, out)
+
+    def _all_groups(self) -> Iterable[tuple[int, ...]]:
+        if self.any_of:
+            return self.groups
+        return ((sid,) for sid in range(len(self.selectors.items)))
+
+    def _cover(self, group: tuple[int, ...], out: Facts) -> None:
+        """Facts for every class some selector of `group` matches, one witness per class;
+        classes already witnessed by a fact of a selector of the group are skipped."""
+        assert self.space is not None
+        todo = self.space.every_class
+        for sid in group:
+            todo &= ~self.emitted.get(sid, 0)
+        items = self.selectors.items
+        for sid in group:
+            if not todo:
+                break
+            hits = self.space.matching_mask(items[sid]) & todo
+            if hits:
+                todo &= ~hits
+                self._emit(sid, hits, out)
+
+    def _emit(self, sid: int, mask: int, out: Facts) -> None:
+        self.emitted[sid] = self.emitted.get(sid, 0) | mask
+        rows = out[self.builtin]
+        for c in members(mask):
+            self.by_class.setdefault(c, []).append(sid)
+            rows.extend((sid, x) for x in self.subjects_of(c))
 
     def subjects_of(self, label_class: int) -> Iterable[int]:
         """The ids the builtin's facts name for a label class: the class itself, or (objects)
@@ -105,32 +150,33 @@ class _Space:
             return (label_class,)
         return self.object_classes.get(label_class, ())
 
-    def label_class(self, labels: tuple[tuple[str, str], ...]) -> tuple[int, bool]:
-        """The class of `labels`, and whether it is new."""
+    def label_class(self, labels: tuple[tuple[str, str], ...], out: Facts) -> int:
+        """The class of `labels`; a class met after the full load gets its facts (objects: its
+        witnesses, which `object_facts` asserts for each new object class)."""
         assert self.space is not None
         before = self.space.class_count
         cid = self.space.class_of(labels)
-        new = self.space.class_count != before
-        if new and not self.deferred:
+        if self.space.class_count != before and not self.deferred:
             projected = self.space.labels_of(cid)
-            self.by_class[cid] = [
-                sid
-                for sid, sel in enumerate(self.selectors.items)
-                if sel.error is None and selector_matches(sel, projected)
-            ]
-        return cid, new
+            items = self.selectors.items
+            witnessed: set[int] = set()
+            for group in self._all_groups():
+                if witnessed.intersection(group):
+                    continue
+                for sid in group:
+                    sel = items[sid]
+                    if sel.error is None and selector_matches(sel, projected):
+                        witnessed.add(sid)
+                        self._emit(sid, 1 << cid, out)
+                        break
+        return cid
 
-    def all_matches(self) -> list[tuple[int, int]]:
-        """Every (selector, class) match, each selector evaluated once over all classes."""
-        assert self.space is not None
-        rows: list[tuple[int, int]] = []
-        self.by_class = {c: [] for c in range(self.space.class_count)}
-        for sid, sel in enumerate(self.selectors.items):
-            for c in sorted(self.space.matching_classes(sel)):
-                self.by_class[c].append(sid)
-                rows.append((sid, c))
+    def all_matches(self, out: Facts) -> None:
+        """The builtin's facts for every group over all classes, each selector evaluated once
+        over all classes."""
+        for group in self._all_groups():
+            self._cover(group, out)
         self.deferred = False
-        return rows
 
 
 @dataclass(slots=True)
@@ -145,12 +191,15 @@ class Encoding:
     object_ids: dict[Key, int] = field(default_factory=dict)
     objects: dict[int, WorkloadObject] = field(default_factory=dict)
     namespaces: dict[str, Namespace] = field(default_factory=dict)
-    clause_ids: dict[int, tuple[int, int]] = field(default_factory=dict)  # J -> (P, index)
+    clause_ids: dict[int, tuple[int, int]] = field(default_factory=dict)  # J -> (P, 1st index)
+    clause_indexes: dict[int, tuple[int, ...]] = field(default_factory=dict)  # J -> its indexes
     policy_clauses: dict[int, tuple[int, ...]] = field(default_factory=dict)
     policy_own: dict[int, Facts] = field(default_factory=dict)  # P -> the facts it owns
-    wec_space: _Space = field(default_factory=lambda: _Space("wec_selector_matches"))
-    object_space: _Space = field(default_factory=lambda: _Space("object_selector_matches"))
-    namespace_space: _Space = field(default_factory=lambda: _Space("namespace_selector_matches"))
+    wec_space: _Space = field(default_factory=lambda: _Space("wec_selector_matches", False))
+    object_space: _Space = field(default_factory=lambda: _Space("object_selector_matches", True))
+    namespace_space: _Space = field(
+        default_factory=lambda: _Space("namespace_selector_matches", True)
+    )
     # Object classes: equal group, resource, namespace and selector-relevant labels.
     object_classes: dict[tuple[str, str, str, int], int] = field(default_factory=dict)
     object_class_labels: list[int] = field(default_factory=list)  # OC -> object label class
@@ -226,14 +275,27 @@ class Encoding:
             if sel.error is not None:
                 self._vocabulary("selector_invalid", (sid,), vocab)
             own["policy_cluster_selector"].append((p, i, sid))
-        clauses = []
+        # Equal clauses of one policy are one clause id: they match the same objects and set
+        # the same modulation, and the policy's modulation is their OR / union, so one stands
+        # for all (70,000 copies of a clause through a YAML alias cost one). The id keeps every
+        # index it stands for, which explanations name.
+        by_key: dict[tuple[object, ...], int] = {}
+        indexes: dict[int, list[int]] = {}
         for c, clause in enumerate(policy.downsync):
-            j = self._new_id("clause")
+            tests = self._clause_tests(clause, vocab)
+            key = (tests, clause.object_names and frozenset(clause.object_names), clause.modulation)
+            j = by_key.get(key)
+            if j is not None:
+                indexes[j].append(c)
+                continue
+            j = by_key[key] = self._new_id("clause")
             self.clause_ids[j] = (p, c)
-            clauses.append(j)
+            indexes[j] = [c]
             own["clause"].append((p, j))
-            self._clause_facts(j, clause, own, vocab)
-        self.policy_clauses[p] = tuple(clauses)
+            self._clause_facts(j, tests, clause, own)
+        self.policy_clauses[p] = tuple(indexes)
+        for j, cs in indexes.items():
+            self.clause_indexes[j] = tuple(cs)
         if policy.name in self.existing_bindings:
             own["binding_exists"].append((p,))
         self.policy_own[p] = own
@@ -243,6 +305,7 @@ class Encoding:
         self.policy_own.pop(p, None)
         for j in self.policy_clauses.pop(p, ()):
             del self.clause_ids[j]
+            del self.clause_indexes[j]
         del self.policy_ids[self.policies.pop(p).name]
 
     def wec_facts(self, cluster: Cluster, vocab: Facts) -> tuple[int, Facts]:
@@ -250,9 +313,7 @@ class Encoding:
         if c is None:
             c = self.wec_ids[cluster.name] = self._new_id("wec")
         self.wecs[c] = cluster
-        wc, new = self.wec_space.label_class(cluster.labels)
-        if new and not self.wec_space.deferred:
-            vocab["wec_selector_matches"].extend((s, wc) for s in self.wec_space.by_class[wc])
+        wc = self.wec_space.label_class(cluster.labels, vocab)
         self.wec_classes[c] = wc
         own = new_facts()
         own["wec"].append((c, wc))
@@ -269,7 +330,7 @@ class Encoding:
             o = self.object_ids[key] = self._new_id("object")
         self.objects[o] = obj
         ref = obj.ref
-        lc, _ = self.object_space.label_class(obj.labels)
+        lc = self.object_space.label_class(obj.labels, vocab)
         ckey = (ref.group, ref.resource, ref.namespace, lc)
         oc = self.object_classes.get(ckey)
         if oc is None:
@@ -279,7 +340,7 @@ class Encoding:
             vocab["object_class"].append((oc, ref.group, ref.resource, ref.namespace))
             if not self.object_space.deferred:
                 vocab["object_selector_matches"].extend(
-                    (s, oc) for s in self.object_space.by_class[lc]
+                    (s, oc) for s in self.object_space.by_class.get(lc, ())
                 )
             self._vocabulary("known_api_group", (ref.group,), vocab)
             self._vocabulary("known_resource", (ref.resource,), vocab)
@@ -294,11 +355,7 @@ class Encoding:
 
     def namespace_facts(self, ns: Namespace, vocab: Facts) -> Facts:
         self.namespaces[ns.name] = ns
-        nc, new = self.namespace_space.label_class(ns.labels)
-        if new and not self.namespace_space.deferred:
-            vocab["namespace_selector_matches"].extend(
-                (s, nc) for s in self.namespace_space.by_class[nc]
-            )
+        nc = self.namespace_space.label_class(ns.labels, vocab)
         self.namespace_classes[ns.name] = nc
         self._vocabulary("known_namespace", (ns.name,), vocab)
         own = new_facts()
@@ -323,12 +380,16 @@ class Encoding:
         tid = self.tests[(kind, key)] = len(self.tests)
         return tid, True
 
-    def _clause_facts(self, j: int, clause: DownsyncClause, own: Facts, vocab: Facts) -> None:
-        tests = (
+    def _clause_tests(self, clause: DownsyncClause, vocab: Facts) -> tuple[int, int, int]:
+        return (
             self._resource_test(clause, vocab),
             self._namespace_test(clause, vocab),
             self._label_test(clause, vocab),
         )
+
+    def _clause_facts(
+        self, j: int, tests: tuple[int, int, int], clause: DownsyncClause, own: Facts
+    ) -> None:
         own["clause_tests"].append((j, *tests))
         if clause.object_names:
             own["clause_object_name"].extend((j, n) for n in sorted(set(clause.object_names)))
@@ -368,6 +429,7 @@ class Encoding:
             else:
                 f["ntest_namespaces_unset"].append((tid,))
             if sels:
+                space.group(sels, f)
                 f["ntest_selector"].extend((tid, s) for s in sels)
                 for s in sels:
                     if self.namespace_selectors[s].is_empty:
@@ -382,6 +444,7 @@ class Encoding:
         tid, new = self._test("l", sels)
         if new:
             if sels:
+                space.group(sels, f)
                 f["ltest_selector"].extend((tid, s) for s in sels)
             else:
                 f["ltest_unset"].append((tid,))
@@ -422,10 +485,6 @@ def encode(snapshot: Snapshot) -> tuple[Encoding, Facts]:
     for ns in snapshot.namespaces:
         merge_into(facts, enc.namespace_facts(ns, facts))
     # The selector-match builtins, set-at-a-time: each selector once over all classes.
-    facts["wec_selector_matches"].extend(enc.wec_space.all_matches())
-    facts["namespace_selector_matches"].extend(enc.namespace_space.all_matches())
-    classes = enc.classes_of_label_class
-    facts["object_selector_matches"].extend(
-        (s, oc) for s, lc in enc.object_space.all_matches() for oc in classes.get(lc, ())
-    )
+    for space in (enc.wec_space, enc.namespace_space, enc.object_space):
+        space.all_matches(facts)
     return enc, facts

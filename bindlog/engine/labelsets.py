@@ -71,16 +71,21 @@ def why_no_match(selector: LabelSelector, labels: dict[str, str], subject: str) 
 
 
 class LabelSpace:
-    """The label sets of one kind of subject (WECs, objects or Namespaces), grouped into classes."""
+    """The label sets of one kind of subject (WECs, objects or Namespaces), grouped into classes.
+
+    Sets of classes are Python ints used as bitsets (bit `c` for class `c`): a selector's
+    matches are a few word-wide AND/OR/AND-NOT passes over inverted indexes, so evaluating many
+    selectors costs little more than reading them, however many classes each one matches.
+    """
 
     def __init__(self, selectors: Iterable[LabelSelector]) -> None:
         self._keys = frozenset(
             req.key for sel in selectors if sel.error is None for req in sel.requirements
         )
         self._class_ids: dict[Labels, int] = {}
-        self._by_key_value: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
-        self._with_key: dict[str, set[int]] = defaultdict(set)
-        self._cache: dict[LabelSelector, frozenset[int]] = {}
+        self._by_key_value: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self._with_key: dict[str, int] = defaultdict(int)
+        self._cache: dict[LabelSelector, int] = {}
         self._labels: list[Labels] | None = None
 
     def class_of(self, labels: Labels) -> int:
@@ -91,9 +96,10 @@ class LabelSpace:
         if cid is None:
             cid = len(self._class_ids)
             self._class_ids[projected] = cid
+            bit = 1 << cid
             for key, value in projected:
-                self._by_key_value[key][value].add(cid)
-                self._with_key[key].add(cid)
+                self._by_key_value[key][value] |= bit
+                self._with_key[key] |= bit
             self._cache.clear()
             self._labels = None
         return cid
@@ -107,6 +113,11 @@ class LabelSpace:
     def class_count(self) -> int:
         return len(self._class_ids)
 
+    @property
+    def every_class(self) -> int:
+        """The set of all classes, as a bitset."""
+        return (1 << len(self._class_ids)) - 1
+
     def labels_of(self, cid: int) -> dict[str, str]:
         """The labels of class `cid`, projected onto the keys some selector mentions."""
         if self._labels is None:
@@ -115,39 +126,45 @@ class LabelSpace:
 
     def matching_classes(self, selector: LabelSelector) -> frozenset[int]:
         """Ids of the classes whose labels satisfy `selector`; an invalid selector matches none."""
+        return frozenset(members(self.matching_mask(selector)))
+
+    def matching_mask(self, selector: LabelSelector) -> int:
+        """The classes whose labels satisfy `selector`, as a bitset; an invalid one matches none."""
         hit = self._cache.get(selector)
         if hit is not None:
             return hit
-        if selector.error is not None:
-            result: frozenset[int] = frozenset()
-        else:
-            current: set[int] | None = None
+        result = 0
+        if selector.error is None:
+            result = self.every_class
             for req in _most_selective_first(selector.requirements):
-                current = self._restrict(req, current)
-                if not current:
+                result = self._restrict(req, result)
+                if not result:
                     break
-            result = frozenset(range(len(self._class_ids)) if current is None else current)
         self._cache[selector] = result
         return result
 
-    def _restrict(self, req: Requirement, current: set[int] | None) -> set[int]:
+    def _restrict(self, req: Requirement, current: int) -> int:
         by_value = self._by_key_value.get(req.key, {})
         if req.operator is Operator.IN:
-            hits: set[int] = set()
+            hits = 0
             for value in req.values:
-                hits |= by_value.get(value, set())
-            return hits if current is None else current & hits
+                hits |= by_value.get(value, 0)
+            return current & hits
         if req.operator is Operator.EXISTS:
-            present = self._with_key.get(req.key, set())
-            return set(present) if current is None else current & present
+            return current & self._with_key.get(req.key, 0)
         if req.operator is Operator.NOT_IN:
-            excluded: set[int] = set()
+            excluded = 0
             for value in req.values:
-                excluded |= by_value.get(value, set())
+                excluded |= by_value.get(value, 0)
         else:
-            excluded = self._with_key.get(req.key, set())
-        base = set(range(len(self._class_ids))) if current is None else current
-        return base - excluded
+            excluded = self._with_key.get(req.key, 0)
+        return current & ~excluded
+
+
+def members(mask: int) -> list[int]:
+    """The class ids in a bitset, in increasing order (one pass over its binary digits)."""
+    digits = bin(mask)[:1:-1]  # least significant first, without the "0b"
+    return [i for i, d in enumerate(digits) if d == "1"]
 
 
 def _most_selective_first(reqs: Sequence[Requirement]) -> list[Requirement]:
