@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -13,6 +14,7 @@ from test_incremental import observable
 from test_properties import BASE_SETTINGS, snapshots
 
 from bindlog.engine.incremental import Model, checked_program
+from bindlog.engine.interface import MEMBERSHIP
 from bindlog.engine.kb import PLANNED
 from bindlog.engine.planner import Compiler, order_body
 from bindlog.engine.program import Var
@@ -59,3 +61,30 @@ def test_every_plan_gives_the_same_relations(snapshot: Snapshot) -> None:
     chosen = observable(Model(snapshot).result)
     for plan in range(_plan_count()):
         assert observable(Model(snapshot, forced_plan=plan).result) == chosen, plan
+
+
+def test_selects_wec_is_derived_per_selector_and_expanded_through_both_memberships() -> None:
+    compiler = Compiler(checked_program(), dict(PLANNED), membership=dict(MEMBERSHIP))
+    chain = compiler.class_chain("selects_wec", 1)
+    # Per WEC class, then per selector: the builtin's classes stand in for the WECs.
+    assert [membership for _, membership in chain] == ["wec", "wec_selector_matches"]
+
+
+@settings(BASE_SETTINGS, max_examples=25)
+@given(snapshots(valid_cluster_selectors=False))
+def test_class_expansion_gives_the_relation_the_rules_derive(snapshot: Snapshot) -> None:
+    # The expanded per-selector rows (what a full evaluation reads) equal selects_wec asked
+    # whole through its plain access path.
+    model = Model(snapshot)
+    kb, enc = model._kb, model._enc
+    members: dict[str, dict[Any, list[Any]]] = {"wec": {}, "wec_selector_matches": {}}
+    for c, wc in enc.wec_classes.items():
+        members["wec"].setdefault(wc, []).append(c)
+    for wc, selectors in enc.wec_space.by_class.items():
+        for s in selectors:
+            members["wec_selector_matches"].setdefault(s, []).append(wc)
+    with kb.backend.session():
+        expanded = kb.query_expanded("selects_wec", 1, members)
+        plain = kb.query("selects_wec", (None, None))
+    assert expanded is not None
+    assert sorted(expanded) == sorted(plain)

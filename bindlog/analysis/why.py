@@ -13,6 +13,7 @@ from functools import cached_property
 from bindlog.adapters.namespaces import missing_namespaces
 from bindlog.analysis.describe import RELATIVE, Described, Describer
 from bindlog.changes import key_of
+from bindlog.engine.bound import BoundModel
 from bindlog.engine.evaluate import PolicyResolution, Result
 from bindlog.engine.facts import binding_names
 from bindlog.engine.program import Rule, Var
@@ -94,7 +95,9 @@ class PolicyReport:
 class Explainer:
     """Answers why-questions about one evaluated snapshot."""
 
-    def __init__(self, result: Result, max_depth: int = 16, max_nodes: int = 400) -> None:
+    def __init__(
+        self, result: Result | BoundModel, max_depth: int = 16, max_nodes: int = 400
+    ) -> None:
         self.result = result
         self.snapshot = result.snapshot
         self.encoding = result.encoding
@@ -145,10 +148,9 @@ class Explainer:
         report.never_downsynced = not self.prover.holds(Fact("watched", (ref.group, ref.resource)))
         report.missing_namespace = ref.namespace in self._missing_namespaces
         by_namespace_labels: set[str] = set()  # policies selecting it through them
-        for p, res in self.result.items():
-            mod = res.objects.get(obj)
-            if mod is None:
-                continue
+        for p in self.result.policies_selecting_object(o):
+            res = self._resolution(p)
+            mod = res.objects[obj]
             clauses = self._matching_clauses(p, o)
             if ref.namespace and any(
                 _tests_namespace_labels(res.policy.downsync[i]) for i in clauses
@@ -174,8 +176,8 @@ class Explainer:
                 if proof is not None:
                     report.proofs.append(proof)
             return report
-        for p, res in self.result.items():
-            verdict = self._verdict(p, o, c, res.policy.name)
+        for p in self.result.ids:
+            verdict = self._verdict(p, o, c, self.encoding.policies[p].name)
             report.verdicts.append(verdict)
             if ref.namespace and _mentions_namespace_labels(verdict.object_refutation):
                 report.namespace_selectors_involved = True
@@ -317,9 +319,8 @@ class Explainer:
         cluster = self.encoding.wecs[c]
         policies: dict[str, tuple[int, ...]] = {}
         objects: dict[str, list[str]] = {}
-        for p, res in self.result.items():
-            if name not in res.destinations:
-                continue
+        for p in self.result.policies_selecting_wec(c):
+            res = self._resolution(p)
             policies[res.policy.name] = self._matching_cluster_selectors(p).get(name, ())
             objects[res.policy.name] = sorted(str(o.ref) for o in res.objects)
         return WecReport(name, dict(cluster.labels), policies, objects)

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, TextIO
 
 from bindlog import api
-from bindlog.adapters import Limits, LoadOptions, load
+from bindlog.adapters import Limits, Loaded, LoadOptions, load
 from bindlog.adapters.k8s_names import namespace_name_problem
 from bindlog.adapters.resources import parse_resource_map
 from bindlog.cli import label_query, warnings_report
@@ -169,6 +169,23 @@ def run_resolution(
 ) -> api.Run:
     """Load, restrict to `-l`, check the names asked about (`check`, before the costly
     evaluation), evaluate and build the Bindings, with a progress line on a terminal."""
+    loaded, snapshot = load_checked(args, err, check)
+    progress = args.progress
+    with progress.phase("evaluating"):
+        result = evaluate(snapshot)
+        docs = bindings(result, explain)
+    run = api.Run(result, docs, loaded.warnings, result.status_errors())
+    verbosity = getattr(args, "verbosity", warnings_report.NORMAL)
+    statuses = run.status_errors if status_warnings else {}
+    warnings_report.report(run.warnings, statuses, err, verbosity)
+    return run
+
+
+def load_checked(
+    args: argparse.Namespace, err: TextIO, check: Check | None = None
+) -> tuple[Loaded, Snapshot]:
+    """Load (files or a live WDS), restrict to `-l`, and check the names asked about
+    (`check`), with a progress line on a terminal."""
     progress = args.progress = Progress(err)
     with progress.phase("loading"):
         if is_live(args):
@@ -180,14 +197,7 @@ def run_resolution(
     snapshot = restrict(loaded.snapshot, args)
     if check is not None:
         check(snapshot)
-    with progress.phase("evaluating"):
-        result = evaluate(snapshot)
-        docs = bindings(result, explain)
-    run = api.Run(result, docs, loaded.warnings, result.status_errors())
-    verbosity = getattr(args, "verbosity", warnings_report.NORMAL)
-    statuses = run.status_errors if status_warnings else {}
-    warnings_report.report(run.warnings, statuses, err, verbosity)
-    return run
+    return loaded, snapshot
 
 
 def restrict(snapshot: Snapshot, args: argparse.Namespace) -> Snapshot:

@@ -13,8 +13,8 @@ from bindlog.cli.common import (
     EXIT_OK,
     Usage,
     input_args,
+    load_checked,
     positive_int,
-    run_resolution,
     selector_arg,
 )
 from bindlog.cli.output import output_args, render_templated
@@ -108,8 +108,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     f"{e}; -l {args.selector.text} restricts the objects"
                 ) from None
 
-    result = run_resolution(args, err, check=check)
-    explainer = why.Explainer(result.result, args.proof_depth, args.proof_nodes)
+    # Only bound questions are asked: nothing is derived for the objects, WECs and policies
+    # the question does not reach (bindlog/engine/bound.py).
+    from bindlog.cli import warnings_report
+    from bindlog.engine.bound import BoundModel
+
+    loaded, snapshot = load_checked(args, err, check)
+    verbosity = getattr(args, "verbosity", warnings_report.NORMAL)
+    warnings_report.report(loaded.warnings, {}, err, verbosity)
+    with args.progress.phase("evaluating"):
+        model = BoundModel(snapshot)
+    explainer = why.Explainer(model, args.proof_depth, args.proof_nodes)
     bound: bool | None = None
     if is_wec:
         wec_report = explainer.explain_wec(name)

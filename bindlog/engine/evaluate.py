@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bindlog.engine.interface import MODULATIONS, SELECTED, ModulationKind
 from bindlog.errors import RuleError
@@ -141,16 +141,20 @@ class Result:
 
     def matching_cluster_selectors(self, p: int) -> dict[str, tuple[int, ...]]:
         """WEC name -> indices of policy p's clusterSelectors that select it (selects_wec_via)."""
-        kb, enc = self.kb, self.encoding
+        kb = self.kb
         with kb.backend.session():
             rows = kb.query("selects_wec_via", (p, None, None))
-        by_selector: dict[int, list[int]] = defaultdict(list)
-        for index, sel in enumerate(enc.policies[p].cluster_selectors):
-            by_selector[enc.wec_space.selectors.ids[sel]].append(index)
-        out: dict[str, list[int]] = defaultdict(list)
-        for _, s, c in rows:
-            out[enc.wecs[int(c)].name].extend(by_selector[int(s)])
-        return {k: tuple(sorted(set(v))) for k, v in out.items()}
+        return cluster_selector_indices(self.encoding, p, rows)
+
+    def policies_selecting_object(self, o: int) -> list[int]:
+        """The policies whose resolution includes object o, in policy order."""
+        obj = self.encoding.objects[o]
+        return [p for p, res in self.items() if obj in res.objects]
+
+    def policies_selecting_wec(self, c: int) -> list[int]:
+        """The policies that select WEC c, in policy order."""
+        name = self.encoding.wecs[c].name
+        return [p for p, res in self.items() if name in res.destinations]
 
     # --- status ------------------------------------------------------------------------------
 
@@ -177,6 +181,19 @@ class Result:
                 + json.dumps(examples, separators=(",", ":"))
             ]
         return out
+
+
+def cluster_selector_indices(
+    enc: Encoding, p: int, rows: Iterable[tuple[Any, ...]]
+) -> dict[str, tuple[int, ...]]:
+    """WEC name -> indices of policy p's clusterSelectors, from selects_wec_via(p, S, C) rows."""
+    by_selector: dict[int, list[int]] = defaultdict(list)
+    for index, sel in enumerate(enc.policies[p].cluster_selectors):
+        by_selector[enc.wec_space.selectors.ids[sel]].append(index)
+    out: dict[str, list[int]] = defaultdict(list)
+    for _, s, c in rows:
+        out[enc.wecs[int(c)].name].extend(by_selector[int(s)])
+    return {k: tuple(sorted(set(v))) for k, v in out.items()}
 
 
 def _object_id_json(obj: WorkloadObject) -> dict[str, object]:

@@ -51,6 +51,7 @@ from bindlog.engine.facts import (
 )
 from bindlog.engine.interface import AGGREGATES, SELECTED, check_interface
 from bindlog.engine.kb import KnowledgeBase
+from bindlog.engine.planner import Compiler
 from bindlog.engine.program import Program, parse_program
 from bindlog.engine.pydatalog_backend import no_gc
 from bindlog.model import (
@@ -98,6 +99,9 @@ class Model:
         kb = KnowledgeBase(self._program, self._forced_plan)
         kb.assert_facts(facts)
         self._enc, self._kb = enc, kb
+        self._kept: dict[int, dict[str, set[Row]]] = {}
+        self._kept_counts: Counter[tuple[str, Row]] = Counter()
+        kb.supply = self._activate
         self._order: list[int] = [enc.policy_ids[p.name] for p in snapshot.policies]
         self._object_class: dict[int, int] = {
             int(o): int(oc) for o, _, oc in facts.get("workload", ())
@@ -129,9 +133,15 @@ class Model:
         with kb.backend.session():
             self._invalid = {int(p) for (p,) in kb.query("policy_invalid", (None,))}
             self._dests: dict[int, set[int]] = defaultdict(set)
-            members: dict[int, list[int]] = defaultdict(list)
+            members: dict[str, dict[Any, list[Any]]] = {
+                "wec": defaultdict(list),
+                "wec_selector_matches": defaultdict(list),
+            }
             for c, wc in self._enc.wec_classes.items():
-                members[wc].append(c)
+                members["wec"][wc].append(c)
+            for wc, selectors in self._enc.wec_space.by_class.items():
+                for s in selectors:
+                    members["wec_selector_matches"][s].append(wc)
             rows = kb.query_expanded("selects_wec", 1, members)
             if rows is None:  # the rules no longer reach WECs only through their classes
                 rows = kb.query("selects_wec", (None, None))
@@ -140,10 +150,8 @@ class Model:
             self._objs: dict[int, dict[int, Mods]] = defaultdict(dict)
             for p, o, k, v in kb.query("policy_object", (None, None, None, None)):
                 self._objs[int(p)].setdefault(int(o), {}).setdefault(k, set()).add(v)
-            # Kept as facts for the rules above them (has_binding, the singleton rules).
-            self._kept: dict[int, dict[str, set[Row]]] = {}
-            self._kept_counts: Counter[tuple[str, Row]] = Counter()
-            self._keep(self._order)
+            # Kept as facts for the rules above them (has_binding, the singleton rules), in
+            # the forms those rules read, once they are asked (KnowledgeBase.supply).
             self._has_binding = {int(p) for (p,) in kb.query("has_binding", (None,))}
         self._wec_policies: dict[int, set[int]] = defaultdict(set)
         for p, cs in self._dests.items():
@@ -158,41 +166,50 @@ class Model:
         self._derive_singleton()
 
     def _kept_rows(
-        self, p: int, unchanged_objects: dict[str, set[Row]] | None = None
+        self, p: int, names: Iterable[str], unchanged: dict[str, set[Row]] | None = None
     ) -> dict[str, set[Row]]:
-        """Every kept form of policy p's rows of the kept relations, by fact name; the object
-        forms are taken from `unchanged_objects` when p's objects did not change."""
+        """Policy p's rows of the kept forms `names` (fact names); the forms of policy_object
+        are taken from `unchanged` when p's objects did not change."""
         if p not in self._enc.policies:
             return {}
         compiler = self._kb.compiler
-        out: dict[str, set[Row]] = {}
-        full: dict[str, set[Row]] = {"selects_wec": {(p, c) for c in self._dests.get(p, ())}}
-        if unchanged_objects is not None:
-            for name, (pred, _) in compiler.kept_projections.items():
-                if pred == "policy_object" and name in unchanged_objects:
-                    out[name] = unchanged_objects[name]
-            if "policy_object__m" in unchanged_objects:
-                out["policy_object__m"] = unchanged_objects["policy_object__m"]
-        else:
-            full["policy_object"] = {
-                (p, o, k, v)
-                for o, mods in self._objs.get(p, {}).items()
-                for k, values in mods.items()
-                for v in values
-            }
-        for pred, rows in full.items():
-            if pred in compiler.kept_per_class:
-                pos, _ = compiler.kept_per_class[pred]
-                # One row per class met: many WECs of a policy share few classes.
-                out[f"{pred}__mx"] = self._class_rows(rows, pos)
-            else:
-                out[f"{pred}__m"] = rows
-        for name, (pred, keep) in compiler.kept_projections.items():
-            if pred in full:
-                source = full[pred]
+        full: dict[str, set[Row]] = {}
+        stored: dict[str, set[Row]] = {}
+
+        def rows_of(pred: str) -> set[Row]:
+            if pred not in full:
+                if pred == "selects_wec":
+                    full[pred] = {(p, c) for c in self._dests.get(p, ())}
+                else:
+                    full[pred] = {
+                        (p, o, k, v)
+                        for o, mods in self._objs.get(p, {}).items()
+                        for k, values in mods.items()
+                        for v in values
+                    }
+            return full[pred]
+
+        def stored_rows(pred: str) -> set[Row]:
+            # One row per class met where the relation is kept per class: many WECs of a
+            # policy share few classes.
+            if pred not in stored:
                 kept_class = compiler.kept_per_class.get(pred)
-                if kept_class is not None and kept_class[0] not in keep:
-                    source = out[f"{pred}__mx"]  # the member is projected away: classes do
+                rows = rows_of(pred)
+                stored[pred] = rows if kept_class is None else self._class_rows(rows, kept_class[0])
+            return stored[pred]
+
+        out: dict[str, set[Row]] = {}
+        for name in names:
+            pred, keep = _form(compiler, name)
+            if unchanged is not None and pred == "policy_object" and name in unchanged:
+                out[name] = unchanged[name]
+            elif keep is None:
+                out[name] = stored_rows(pred)
+            else:
+                kept_class = compiler.kept_per_class.get(pred)
+                # The member projected away: the class rows say the same with fewer rows.
+                projected_away = kept_class is not None and kept_class[0] not in keep
+                source = stored_rows(pred) if projected_away else rows_of(pred)
                 out[name] = {tuple(r[i] for i in keep) for r in source}
         return out
 
@@ -201,31 +218,53 @@ class Model:
         return {(*r[:pos], classes[int(r[pos])], *r[pos + 1 :]) for r in rows}
 
     def _keep(self, policies: Iterable[int], objects_changed: set[int] | None = None) -> None:
-        """Bring the kept rows of `policies` up to date: the kept relations (selects_wec,
-        policy_object) in every form the compiled rules read."""
+        """Bring the kept rows of `policies` up to date, in the kept forms (of selects_wec and
+        policy_object) that the knowledge base holds."""
         retract, add = new_facts(), new_facts()
-        counts = self._kept_counts
+        active = self._kb.active
         for p in policies:
             old = self._kept.pop(p, {})
             reuse = objects_changed is not None and p not in objects_changed
-            new = self._kept_rows(p, old if reuse else None)
-            for name in old.keys() | new.keys():
-                before, after = old.get(name, set()), new.get(name, set())
-                # A projection may hold one row for several policies: a fact stays while any
-                # policy still has it.
-                for row in before - after:
-                    counts[(name, row)] -= 1
-                    if not counts[(name, row)]:
-                        del counts[(name, row)]
-                        retract[name].append(row)
-                for row in after - before:
-                    counts[(name, row)] += 1
-                    if counts[(name, row)] == 1:
-                        add[name].append(row)
+            new = self._kept_rows(p, active, old if reuse else None)
+            self._count_rows(old, new, retract, add)
             if any(new.values()):
                 self._kept[p] = new
         self._kb.retract_facts(retract)
         self._kb.assert_facts(add)
+
+    def _activate(self, names: set[str]) -> None:
+        """Assert the kept forms `names` for every policy (the knowledge base asks for them the
+        first time a compiled rule that reads them is asked) and keep them current after."""
+        add = new_facts()
+        for p in self._order:
+            new = self._kept_rows(p, names)
+            self._count_rows({}, new, new_facts(), add)
+            if any(new.values()):
+                self._kept.setdefault(p, {}).update(new)
+        self._kb.active |= names
+        self._kb.assert_facts(add, change=False)
+
+    def _count_rows(
+        self,
+        old: dict[str, set[Row]],
+        new: dict[str, set[Row]],
+        retract: dict[str, list[Row]],
+        add: dict[str, list[Row]],
+    ) -> None:
+        # A projection may hold one row for several policies: a fact stays while any policy
+        # still has it.
+        counts = self._kept_counts
+        for name in old.keys() | new.keys():
+            before, after = old.get(name, set()), new.get(name, set())
+            for row in before - after:
+                counts[(name, row)] -= 1
+                if not counts[(name, row)]:
+                    del counts[(name, row)]
+                    retract[name].append(row)
+            for row in after - before:
+                counts[(name, row)] += 1
+                if counts[(name, row)] == 1:
+                    add[name].append(row)
 
     def _derive_singleton(self, objects: set[int] | None = None) -> None:
         """The aggregate and the status relation it feeds, for every object or for `objects`
@@ -585,6 +624,15 @@ def _check_projection(enc: Encoding, policy: BindingPolicy) -> None:
         for sel in selectors:
             if sel.error is None and any(r.key not in space.space.keys for r in sel.requirements):
                 raise NeedsRebuild(f"selector {sel.text} tests a new label key")
+
+
+def _form(compiler: Compiler, name: str) -> tuple[str, tuple[int, ...] | None]:
+    """The relation a kept form holds, and the positions it keeps (None: all of them)."""
+    projection = compiler.kept_projections.get(name)
+    if projection is not None:
+        pred, keep = projection
+        return pred, keep
+    return name.rpartition("__")[0], None
 
 
 def _detached(result: Result) -> Result:

@@ -85,8 +85,10 @@ BUILTINS: tuple[Predicate, ...] = (
 
 # Inputs that say which class a subject belongs to: name -> (member position, class position).
 # A relation that reaches its subjects only through one of these can be derived per class and
-# expanded into members in Python (the engine checks the rule text for that shape).
-MEMBERSHIP: dict[str, tuple[int, int]] = {"wec": (0, 1)}
+# expanded into members in Python (the engine checks the rule text for that shape). A selector
+# stands for the WEC classes its builtin matches: a relation that reaches WEC classes only
+# through the builtin is derived per selector and expanded through both memberships.
+MEMBERSHIP: dict[str, tuple[int, int]] = {"wec": (0, 1), "wec_selector_matches": (1, 0)}
 
 
 @dataclass(frozen=True, slots=True)

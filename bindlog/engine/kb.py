@@ -9,12 +9,12 @@ planned predicate is chosen per key from costs estimated by asking the knowledge
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from bindlog.engine.facts import Facts, Row
 from bindlog.engine.interface import AGGREGATES, MEMBERSHIP, Aggregate
-from bindlog.engine.planner import Compiler, PlannedRule, adornment
+from bindlog.engine.planner import CompiledRule, Compiler, PlannedRule, adornment
 from bindlog.engine.program import Atom, Program, Var
 from bindlog.engine.pydatalog_backend import Backend, Value
 
@@ -35,14 +35,17 @@ def _program_facts(program: Program) -> dict[str, list[Row]]:
 class KnowledgeBase:
     """One pyDatalog knowledge base: compiled rules, facts, plan choices."""
 
-    def __init__(self, program: Program, forced_plan: int | None = None) -> None:
+    def __init__(
+        self, program: Program, forced_plan: int | None = None, materialize: bool = True
+    ) -> None:
         self.program = program
         self.backend = Backend()
-        self.compiler = Compiler(
-            program, dict(PLANNED), MATERIALIZED & program.derived, dict(MEMBERSHIP)
-        )
+        # Without materialization every rule derives from the input facts: what a knowledge
+        # base that only answers bound questions (and never derives everything) needs.
+        kept = MATERIALIZED & program.derived if materialize else frozenset()
+        self.compiler = Compiler(program, dict(PLANNED), kept, dict(MEMBERSHIP))
         # Kept relations whose rules reach their subjects only through a class: kept per class.
-        for pred in sorted(MATERIALIZED & program.derived):
+        for pred in sorted(kept):
             for pos in range(len(program.rules_for(pred)[0].head.args)):
                 found = self.compiler.class_form(pred, pos)
                 if found is not None:
@@ -51,16 +54,28 @@ class KnowledgeBase:
         self.forced_plan = forced_plan  # tests: every key takes this plan (when it exists)
         self.plan_of: dict[tuple[str, str, int, Value], str] = {}  # (pred, ad, rule, key) -> guard
         self.generation = 0  # bumped on every change of facts
+        # Kept forms are asserted only once a compiled rule that reads them is asked: most
+        # runs never ask the rules above the kept relations that read the large forms. `supply`
+        # (set by the model) asserts the rows of the forms it is given and keeps them current.
+        self.active: set[str] = set()
+        self.supply: Callable[[set[str]], None] | None = None
+        self._rules_by_head: dict[str, list[CompiledRule]] = defaultdict(list)
+        self._reads_memo: dict[str, frozenset[str]] = {}
+        self._estimator: _Estimator | None = None
+        self._estimator_generation = -1
         self.assert_facts(_program_facts(program))
 
     # --- facts -----------------------------------------------------------------------------
 
-    def assert_facts(self, facts: Facts) -> None:
+    def assert_facts(self, facts: Facts, change: bool = True) -> None:
+        """Assert `facts`; `change=False` for rows that only make explicit what the model
+        already derives (kept forms asserted on demand): answers stay valid."""
         with self.backend.session():
             for pred, rows in facts.items():
                 if rows:
                     self.backend.assert_facts(pred, rows)
-        self.generation += 1
+        if change:
+            self.generation += 1
 
     def retract_facts(self, facts: Facts) -> None:
         with self.backend.session():
@@ -69,39 +84,95 @@ class KnowledgeBase:
                     self.backend.retract_facts(pred, rows)
         self.generation += 1
 
+    # --- rules and the kept forms they read ----------------------------------------------
+
+    def _add_rules(self, rules: list[CompiledRule]) -> None:
+        if not rules:
+            return
+        self.backend.add_rules(rules)
+        for rule in rules:
+            self._rules_by_head[rule.head.name].append(rule)
+        self._reads_memo.clear()
+
+    def _reads(self, name: str) -> frozenset[str]:
+        """Every predicate name the compiled rules of `name` read, directly or through the
+        compiled rules they call."""
+        found = self._reads_memo.get(name)
+        if found is not None:
+            return found
+        out: set[str] = set()
+        todo = [name]
+        while todo:
+            for rule in self._rules_by_head.get(todo.pop(), ()):
+                for lit in rule.body:
+                    if lit.name not in out:
+                        out.add(lit.name)
+                        todo.append(lit.name)
+        self._reads_memo[name] = frozen = frozenset(out)
+        return frozen
+
+    def kept_forms(self, name: str) -> frozenset[str]:
+        """The kept forms (fact names) the compiled rules of `name` read."""
+        return frozenset(n for n in self._reads(name) if self._is_kept(n))
+
+    def reaches_plans(self, predicate: str, args: Sequence[Value | None]) -> bool:
+        """Whether asking `predicate` with `args` reaches a planned rule (whose keys need a
+        chosen plan to give their rows)."""
+        self._add_rules(self.compiler.compile(predicate, adornment(args)))
+        name = self.compiler.name(predicate, adornment(args))
+        return any("__plan" in n for n in self._reads(name))
+
+    def _is_kept(self, name: str) -> bool:
+        base, sep, form = name.rpartition("__")
+        if not sep or base not in self.compiler.materialized:
+            return False
+        return form in ("m", "mx") or name in self.compiler.kept_projections
+
+    def _ready(self, name: str) -> None:
+        missing = self.kept_forms(name) - self.active
+        if missing:
+            if self.supply is None:
+                raise RuntimeError(f"{name} reads kept forms nobody supplies: {sorted(missing)}")
+            self.supply(set(missing))
+
     # --- queries ---------------------------------------------------------------------------
 
     def query(self, predicate: str, args: Sequence[Value | None]) -> list[tuple[Any, ...]]:
         """Every row of `predicate` matching `args` (None: unbound), through its access path."""
         ad = adornment(args)
-        rules = self.compiler.compile(predicate, ad)
-        if rules:
-            self.backend.add_rules(rules)
-        return self.backend.query(self.compiler.name(predicate, ad), args)
+        self._add_rules(self.compiler.compile(predicate, ad))
+        name = self.compiler.name(predicate, ad)
+        self._ready(name)
+        return self.backend.query(name, args)
 
     def query_expanded(
-        self, predicate: str, pos: int, members: dict[Any, list[Any]]
+        self, predicate: str, pos: int, members: dict[str, dict[Any, list[Any]]]
     ) -> list[tuple[Any, ...]] | None:
-        """All rows of `predicate`, derived per class at `pos` and expanded into the class
-        members; None when the rules do not have that shape (ask `query` then)."""
-        found = self.compiler.class_form(predicate, pos)
-        if found is None:
+        """All rows of `predicate`, derived per class at `pos` (per class of classes where the
+        rules allow) and expanded into the members: `members[membership][class]`; None when
+        the rules do not have that shape (ask `query` then)."""
+        chain = self.compiler.class_chain(predicate, pos)
+        if not chain:
             return None
-        name, _ = found
-        rules = self.compiler.take_class_rules()
-        if rules:
-            self.backend.add_rules(rules)
+        name = chain[-1][0]
+        self._add_rules(self.compiler.take_class_rules())
+        self._ready(name)
         arity = len(self.program.rules_for(predicate)[0].head.args)
-        out = set()
+        by_class: dict[Any, set[tuple[Any, ...]]] = defaultdict(set)
         for row in self.backend.query(name, (None,) * arity):
-            for member in members.get(row[pos], ()):
-                out.add((*row[:pos], member, *row[pos + 1 :]))
-        return list(out)
+            by_class[row[pos]].add((*row[:pos], *row[pos + 1 :]))
+        # Expand from the last class form back to the members, a membership at a time.
+        for _, membership in reversed(chain):
+            expanded: dict[Any, set[tuple[Any, ...]]] = defaultdict(set)
+            table = members[membership]
+            for klass, rests in by_class.items():
+                for member in table.get(klass, ()):
+                    expanded[member] |= rests
+            by_class = expanded
+        return [(*rest[:pos], m, *rest[pos:]) for m, rests in by_class.items() for rest in rests]
 
     def ensure_compiled(self, predicate: str, args: Sequence[Value | None]) -> None:
-        rules = self.compiler.compile(predicate, adornment(args))
-        if rules:
-            self.backend.add_rules(rules)
+        self._add_rules(self.compiler.compile(predicate, adornment(args)))
 
     # --- plans -----------------------------------------------------------------------------
 
@@ -110,7 +181,10 @@ class KnowledgeBase:
         plan. Keys that already have one keep it."""
         keys = list(keys)
         assert_rows: dict[str, list[Row]] = defaultdict(list)
-        estimator = _Estimator(self)
+        # Estimates hold while the facts do: one estimator serves every round until a change.
+        if self._estimator is None or self._estimator_generation != self.generation:
+            self._estimator, self._estimator_generation = _Estimator(self), self.generation
+        estimator = self._estimator
         with self.backend.session():
             for (pred, ad), rules in self.compiler.plans.items():
                 head_name = self.compiler.name(pred, ad)
@@ -163,10 +237,9 @@ class KnowledgeBase:
         counts: Counter[Value] = Counter()
         found = self.compiler.class_form(agg.source, 1) if class_sizes is not None else None
         if found is not None and class_sizes is not None:
-            rules = self.compiler.take_class_rules()
-            if rules:
-                self.backend.add_rules(rules)
+            self._add_rules(self.compiler.take_class_rules())
             name = found[0]
+            self._ready(name)
             pairs: set[tuple[Any, Any]] = set()
             if keys is None:
                 pairs = set(self.backend.query(name, (None, None)))
@@ -200,6 +273,7 @@ class _Estimator:
         self.kb = kb
         self.memo: dict[tuple[str, tuple[Value | None, ...]], list[tuple[Any, ...]]] = {}
         self.counts: dict[tuple[str, tuple[int, ...]], Counter[tuple[Any, ...]]] = {}
+        self.driven: dict[tuple[Atom, Atom | None, tuple[Value, ...]], float] = {}
 
     def rows(self, atom: Atom, env: dict[str, Value]) -> list[tuple[Any, ...]]:
         args = tuple((env.get(a.name) if isinstance(a, Var) else a) for a in atom.args)
@@ -209,41 +283,73 @@ class _Estimator:
             found = self.memo[key] = self.kb.query(atom.predicate, args)
         return found
 
-    def count(self, atom: Atom, env: dict[str, Value]) -> int:
-        """Rows of the input relation `atom` matching what `env` binds."""
-        positions = tuple(
-            i for i, a in enumerate(atom.args) if not isinstance(a, Var) or a.name in env
-        )
+    def _counter(self, atom: Atom, positions: tuple[int, ...]) -> Counter[tuple[Any, ...]]:
+        """Rows of the input relation `atom`, counted by their values at `positions`."""
         counter = self.counts.get((atom.predicate, positions))
         if counter is None:
-            every = self.kb.query(atom.predicate, (None,) * len(atom.args))
+            every = self.rows(
+                Atom(atom.predicate, tuple(Var(f"V{i}") for i in range(len(atom.args)))), {}
+            )
             counter = Counter(tuple(row[i] for i in positions) for row in every)
             self.counts[(atom.predicate, positions)] = counter
-        values = tuple(
-            (env[a.name] if isinstance(a, Var) else a)
-            for i, a in enumerate(atom.args)
-            if i in positions
-        )
-        return counter.get(values, 0)
+        return counter
 
     def cost(self, order: tuple[Atom, ...], env: dict[str, Value], limit: float) -> float:
         if len(order) < 2:
             return 0.0
         first, driver = order[0], order[1]
         after = order[2] if len(order) > 2 else None
-        derived = self.kb.program.derived
         total = 0.0
         for row in self.rows(first, env):
             e = _bind(first, row, env)
             if not any(not isinstance(a, Var) or a.name in e for a in driver.args):
                 return float("inf")  # a scan: chosen only when it is the only order
-            for drow in self.rows(driver, e):
-                if after is not None and not after.negated and after.predicate not in derived:
-                    total += self.count(after, _bind(driver, drow, e))
-                else:
-                    total += 1
-                if total >= limit:
-                    return total
+            total += self._driven(driver, after, e)
+            if total >= limit:
+                return total
+        return total
+
+    def _driven(self, driver: Atom, after: Atom | None, env: dict[str, Value]) -> float:
+        """Rows met through `driver` (weighted by `after`) from `env`; many keys share the
+        same test ids, so the sum is memoised on the values the two literals see."""
+        names = sorted(
+            {a.name for x in (driver, after) if x is not None for a in x.args if isinstance(a, Var)}
+            & env.keys()
+        )
+        memo_key = (driver, after, tuple(env[n] for n in names))
+        found = self.driven.get(memo_key)
+        if found is not None:
+            return found
+        rows = self.rows(driver, env)
+        total = float(len(rows))
+        if (
+            after is not None
+            and not after.negated
+            and after.predicate not in self.kb.program.derived
+        ):
+            # Each driver row weighs the rows of `after` it meets: `after`'s bound positions
+            # take their values from the driver row, from `env`, or are constants.
+            at = {a.name: i for i, a in enumerate(driver.args) if isinstance(a, Var)}
+            picks: list[tuple[int, Any]] = []  # (row index, or -1 with a fixed value)
+            for a in after.args:
+                if not isinstance(a, Var):
+                    picks.append((-1, a))
+                elif a.name in at:
+                    picks.append((at[a.name], None))
+                elif a.name in env:
+                    picks.append((-1, env[a.name]))
+            positions = tuple(
+                i
+                for i, a in enumerate(after.args)
+                if not isinstance(a, Var) or a.name in at or a.name in env
+            )
+            counter = self._counter(after, positions)
+            total = float(
+                sum(
+                    counter.get(tuple(row[i] if i >= 0 else v for i, v in picks), 0) for row in rows
+                )
+            )
+        self.driven[memo_key] = total
         return total
 
 

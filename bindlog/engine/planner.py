@@ -139,6 +139,8 @@ class Compiler:
     kept_per_class: dict[str, tuple[int, str]] = field(default_factory=dict)
     # Kept projections the compiled rules read: name -> (relation, positions kept).
     kept_projections: dict[str, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
+    # Rules of the class forms made so far, by name: a class form may itself have a class form.
+    class_defs: dict[str, list[Rule]] = field(default_factory=dict)
 
     def name(self, predicate: str, adorn: Adornment) -> str:
         if predicate not in self.program.derived:
@@ -216,8 +218,20 @@ class Compiler:
         name = f"{predicate}__class{pos}"
         if (name, "") not in self.compiled:
             self.compiled.add((name, ""))
+            self.class_defs[name] = rules
             self._pending_class.extend(rules)
         return name, membership
+
+    def class_chain(self, predicate: str, pos: int) -> list[tuple[str, str]]:
+        """The class forms of `predicate` at `pos`, each the class form of the one before
+        (e.g. per WEC class, then per selector matching classes); empty when there is none.
+        Rows of the last one expand into members through the memberships in reverse."""
+        chain: list[tuple[str, str]] = []
+        name = predicate
+        while (found := self.class_form(name, pos)) is not None:
+            chain.append(found)
+            name = found[0]
+        return chain
 
     def take_class_rules(self) -> list[CompiledRule]:
         out: list[CompiledRule] = []
@@ -232,7 +246,7 @@ class Compiler:
         return out
 
     def _class_rules(self, predicate: str, pos: int) -> tuple[list[Rule], str] | None:
-        rules = self.program.rules_for(predicate)
+        rules = self.class_defs.get(predicate) or self.program.rules_for(predicate)
         if not rules:
             return None
         out: list[Rule] = []
@@ -267,7 +281,10 @@ class Compiler:
                 kept = Atom(f"{use.predicate}__mx", args)
                 body = tuple(kept if a is use else a for a in rule.body)
             else:
-                if use.predicate not in self.program.derived:
+                if (
+                    use.predicate not in self.program.derived
+                    and use.predicate not in self.class_defs
+                ):
                     return None
                 inner = self._class_rules(use.predicate, use.args.index(member))
                 if inner is None:
