@@ -4,26 +4,33 @@ For each kind of change — one WEC label, one object label, one Namespace label
 edit — it times `Model.what_if` on a loaded model (median over random picks) and, in the same
 run, a full evaluation of the edited snapshot (`evaluate(apply_to_snapshot(...))`), and reports
 the ratio full / what-if; also the time of `LoadedModel.what_if`, which adds the Binding diff.
-Then a sweep: N one-label scenarios in one `bindlog what-if --scenarios` process against one
-`bindlog resolve` process of the same input. Figures are ratios measured in one run on one
-machine; nothing is asserted.
+Then the issue's sweep: N (100) one-label scenarios in one `bindlog what-if --scenarios -o json`
+process against one `bindlog resolve -o json` process of the same input (whole processes, as a
+user runs them, output to a file), paired and alternating (resolve, what-if, resolve, ...) so
+both see the same machine load; it reports the min and median of the per-pair ratios of wall
+and of CPU time. The scenarios cycle through the label kinds (WEC, object, Namespace;
+`--sweep-kind` picks one). The input is generate.py's dense one (the issue's M: at least 20k
+(policy, object) and 40k (policy, WEC) pairs), cached under benchmarks/data/. Figures are
+ratios measured in one run on one machine; nothing is asserted.
 
     python benchmarks/bench_whatif.py --size M --picks 20 --sweep 100
+    python benchmarks/bench_whatif.py --size M --picks 0 --sweep 100 --sweep-repeat 5
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import inspect
 import json
+import os
 import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,20 +51,10 @@ ENVS = ("prod", "staging", "dev")
 
 
 def data_dir(size: str, root: Path, dense: bool) -> Path:
-    """Generate (once) the input; dense when the generator offers it."""
-    from generate import generate
+    """The generated input (cached by generate.ensure), dense unless asked otherwise."""
+    from generate import ensure
 
-    params = inspect.signature(generate).parameters
-    use_dense = dense and "dense" in params
-    directory = root / (f"{size}-dense" if use_dense else size)
-    if not (directory / "policies.yaml").exists():
-        if use_dense:
-            # Through Callable[..., Path]: older generators have no `dense` parameter.
-            any_generate: Callable[..., Path] = generate
-            any_generate(size, directory, dense=True)
-        else:
-            generate(size, directory)
-    return directory
+    return ensure(size, root, "dense" if dense else "sparse")
 
 
 def _other_env(labels: tuple[tuple[str, str], ...], rng: random.Random) -> str:
@@ -137,33 +134,79 @@ def single_changes(loaded: LoadedModel, picks: int, seed: int, diff: bool) -> li
     return rows
 
 
-def sweep(directory: Path, loaded: LoadedModel, n: int, seed: int, tmp: Path) -> dict[str, Any]:
-    """n one-WEC-label scenarios in one what-if process vs one resolve process."""
+SWEEP_KINDS = ("wec", "object", "namespace")
+
+
+def sweep_scenarios(s: Snapshot, n: int, kinds: tuple[str, ...], seed: int) -> list[Any]:
+    """n scenarios of one label each, cycling through `kinds`, as a scenarios file holds them."""
     rng = random.Random(seed)
-    scenarios = []
+    objects = [o for o in s.objects if o.ref.namespace]
+    out = []
     for i in range(n):
-        c = rng.choice(loaded.snapshot.clusters)
-        target = f"wec/{c.name}"
-        scenarios.append(
-            {
-                "name": f"s{i}",
-                "label": [{"target": target, "set": {"env": _other_env(c.labels, rng)}}],
-            }
-        )
-    path = tmp / "scenarios.yaml"
-    path.write_text(yaml.safe_dump(scenarios))
+        kind = kinds[i % len(kinds)]
+        entry: dict[str, Any]
+        if kind == "wec":
+            c = rng.choice(s.clusters)
+            entry = {"target": f"wec/{c.name}", "set": {"env": _other_env(c.labels, rng)}}
+        elif kind == "namespace":
+            ns = rng.choice(s.namespaces)
+            entry = {"target": f"namespace/{ns.name}", "set": {"env": _other_env(ns.labels, rng)}}
+        else:
+            o = rng.choice(objects)
+            gr = f"{o.ref.resource}.{o.ref.group}" if o.ref.group else o.ref.resource
+            app = f"app-{rng.randrange(max(4, len(s.objects) // 20))}"
+            entry = {"target": f"{gr}/{o.ref.name}", "namespace": o.ref.namespace}
+            entry["set"] = {"app": app}
+        out.append({"name": f"s{i}-{kind}", "label": [entry]})
+    return out
 
-    def bindlog(*args: str) -> float:
-        cmd = [sys.executable, "-m", "bindlog", *args, "-f", str(directory)]
-        return timed(lambda: subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True))
 
-    resolve_s = bindlog("resolve", "-o", "json")
-    whatif_s = bindlog("what-if", "--scenarios", str(path), "-o", "json")
+@dataclass
+class Run:
+    seconds: float  # wall clock
+    cpu: float  # user + system CPU seconds of the child: less disturbed by other load
+
+
+def run_child(argv: list[str], out: Path) -> Run:
+    """One whole process to completion, output to a file; its wall and own CPU time (wait4)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with open(out, "wb") as sink:
+        start = time.perf_counter()
+        child = subprocess.Popen(argv, stdout=sink, stderr=subprocess.PIPE, cwd=ROOT, env=env)
+        assert child.stderr is not None
+        stderr = child.stderr.read()
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+    child.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{stderr.decode()}")
+    return Run(seconds, usage.ru_utime + usage.ru_stime)
+
+
+def sweep(
+    directory: Path, snapshot: Snapshot, n: int, kinds: tuple[str, ...], seed: int, repeat: int
+) -> dict[str, Any]:
+    """n one-label scenarios in one what-if process vs one resolve process, `repeat` pairs."""
+    with tempfile.TemporaryDirectory(prefix="bindlog-bench-") as tmp:
+        path = Path(tmp) / "scenarios.yaml"
+        path.write_text(yaml.safe_dump(sweep_scenarios(snapshot, n, kinds, seed)))
+        out = Path(tmp) / "out"
+        base = [sys.executable, "-m", "bindlog"]
+        resolve = [*base, "resolve", "-o", "json", "-f", str(directory)]
+        what_if = [*base, "what-if", "--scenarios", str(path), "-o", "json", "-f", str(directory)]
+        pairs = [(run_child(resolve, out), run_child(what_if, out)) for _ in range(repeat)]
+    wall = [w.seconds / r.seconds for r, w in pairs]
+    cpu = [w.cpu / r.cpu for r, w in pairs]
     return {
         "scenarios": n,
-        "resolve_s": resolve_s,
-        "what_if_s": whatif_s,
-        "what_if_over_resolve": whatif_s / resolve_s,
+        "kinds": list(kinds),
+        "pairs": repeat,
+        "resolve_s": statistics.median(r.seconds for r, _ in pairs),
+        "what_if_s": statistics.median(w.seconds for _, w in pairs),
+        "what_if_over_resolve_min": min(wall),
+        "what_if_over_resolve": statistics.median(wall),
+        "cpu_what_if_over_resolve_min": min(cpu),
+        "cpu_what_if_over_resolve": statistics.median(cpu),
     }
 
 
@@ -172,6 +215,13 @@ def main() -> None:
     parser.add_argument("--size", default="M")
     parser.add_argument("--picks", type=int, default=20, help="random changes per kind")
     parser.add_argument("--sweep", type=int, default=100, help="scenarios in the sweep; 0: none")
+    parser.add_argument(
+        "--sweep-kind",
+        choices=("mixed", *SWEEP_KINDS),
+        default="mixed",
+        help="the label each sweep scenario sets (mixed: cycle through WEC, object, Namespace)",
+    )
+    parser.add_argument("--sweep-repeat", type=int, default=3, help="(resolve, what-if) pairs")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--no-dense", action="store_true", help="the plain generator's shape")
     parser.add_argument("--data", type=Path, default=HERE / "data")
@@ -195,10 +245,18 @@ def main() -> None:
         "policy_wec_pairs": sum(len(r.destinations) for r in res),
         "load_and_evaluate_s": load_s,
         "picks": args.picks,
-        "changes": single_changes(loaded, args.picks, args.seed, not args.no_diff),
+        "changes": single_changes(loaded, args.picks, args.seed, not args.no_diff)
+        if args.picks
+        else [],
     }
     if args.sweep:
-        report["sweep"] = sweep(directory, loaded, args.sweep, args.seed, args.data)
+        kinds = SWEEP_KINDS if args.sweep_kind == "mixed" else (args.sweep_kind,)
+        snapshot = loaded.snapshot
+        del loaded, res  # the children, not this process, should hold the memory now
+        gc.collect()
+        report["sweep"] = sweep(
+            directory, snapshot, args.sweep, kinds, args.seed, args.sweep_repeat
+        )
     if args.json:
         print(json.dumps(report))
         return
@@ -219,8 +277,12 @@ def main() -> None:
     if args.sweep:
         s = report["sweep"]
         print(
-            f"sweep: {s['scenarios']} scenarios in one what-if process {s['what_if_s']:.2f}s, "
-            f"one resolve {s['resolve_s']:.2f}s: {s['what_if_over_resolve']:.1f}x resolve"
+            f"sweep: {s['scenarios']} one-label scenarios ({'/'.join(s['kinds'])}) in one "
+            f"what-if process {s['what_if_s']:.2f}s, one resolve {s['resolve_s']:.2f}s "
+            f"(medians of {s['pairs']} pairs): what-if/resolve wall "
+            f"{s['what_if_over_resolve']:.2f}x (min {s['what_if_over_resolve_min']:.2f}x), "
+            f"CPU {s['cpu_what_if_over_resolve']:.2f}x "
+            f"(min {s['cpu_what_if_over_resolve_min']:.2f}x)"
         )
 
 

@@ -35,8 +35,8 @@ from bindlog.changes import (
 from bindlog.engine.evaluate import PolicyResolution, Result
 from bindlog.engine.incremental import Model
 from bindlog.errors import InputError, InputProblem
-from bindlog.export.bindings import binding_for, bindings
-from bindlog.export.diff import Diff, ObjectId, Spec, diff_specs, spec_of
+from bindlog.export.bindings import bindings
+from bindlog.export.diff import Diff, ObjectId, Spec, SpecCache, diff_specs
 from bindlog.model import Snapshot, Source
 
 CRD_KIND = "CustomResourceDefinition"
@@ -75,10 +75,12 @@ def notes(outcome: Outcome) -> list[str]:
     return [NAMESPACE_LAG_NOTE] if relabels_namespace and objects_change else []
 
 
-def diff_results(old: Result, new: Result) -> Diff:
-    """The diff of the Bindings of two results, building Bindings only for the policies whose
-    resolution differs: a small change to a large model costs what it changes, not the model.
-    Equal to `diff_bindings(bindings(old), bindings(new))`."""
+def diff_results(old: Result, new: Result, cache: SpecCache | None = None) -> Diff:
+    """The diff of the Bindings of two results, reading only the policies whose resolution
+    differs: a small change to a large model costs what it changes, not the model. A live model
+    keeps the resolution of every policy a change did not touch, so those are passed over by
+    identity. Equal to `diff_bindings(bindings(old), bindings(new))`."""
+    cache = cache or SpecCache()
     before, after = _valid(old), _valid(new)
     old_specs: dict[str, Spec] = {}
     new_specs: dict[str, Spec] = {}
@@ -88,12 +90,12 @@ def diff_results(old: Result, new: Result) -> Diff:
             a is not None
             and b is not None
             and a.destinations == b.destinations
-            and a.objects == b.objects
+            and (a.objects is b.objects or a.objects == b.objects)
         ):
             continue
         for res, into in ((a, old_specs), (b, new_specs)):
             if res is not None:
-                spec = spec_of(binding_for(res))[1]
+                spec = cache.spec(res)
                 if not spec.empty:
                     into[name] = spec
     return diff_specs(old_specs, new_specs)
@@ -119,6 +121,7 @@ class LoadedModel:
         self.crds = tuple(crds)
         self.warnings = tuple(warnings)
         self._bindings: list[dict[str, Any]] | None = None
+        self._specs = SpecCache(size=4 * len(model.snapshot.policies) + 64)
 
     @property
     def snapshot(self) -> Snapshot:
@@ -184,7 +187,7 @@ class LoadedModel:
         """The Bindings after `changes` and their diff against the model's; the model is kept."""
         cs = changes if isinstance(changes, ChangeSet) else ChangeSet(tuple(changes))
         result = self.model.what_if(cs)
-        return Outcome(cs, result, diff_results(self.model.result, result), self.model)
+        return Outcome(cs, result, diff_results(self.model.result, result, self._specs), self.model)
 
     def apply(self, changes: ChangeSet | Iterable[Change]) -> Outcome:
         """Like `what_if`, but the model keeps the change (the base moves on)."""
@@ -192,7 +195,7 @@ class LoadedModel:
         old = self.model.result
         result = self.model.apply(cs)
         self._bindings = None
-        return Outcome(cs, result, diff_results(old, result))
+        return Outcome(cs, result, diff_results(old, result, self._specs))
 
 
 def _crd_name(doc: Document) -> object:

@@ -13,12 +13,16 @@ natural order (wec-2 before wec-10). The JSON schema is documented in docs/whati
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bindlog.engine.evaluate import PolicyResolution
 from bindlog.errors import InputError, InputProblem
+from bindlog.export.bindings import binding_for
+from bindlog.model import Modulation, WorkloadObject
 
 SCHEMA_VERSION = 1
 
@@ -34,6 +38,7 @@ _FIELDS: tuple[tuple[str, Any], ...] = (
 _BOOL_FIELDS = frozenset({"createOnly", "wantSingletonReportedState", "wantMultiWECReportedState"})
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
     """Sort key putting digit runs in numeric order: wec-2 < wec-10."""
     return tuple((0, int(part)) if part.isdigit() else (1, part) for part in _DIGITS.split(text))
@@ -57,7 +62,12 @@ class ObjectId:
         return f"{gr}/{where}{self.name}"
 
     def sort_key(self) -> tuple[Any, ...]:
-        return tuple(natural_key(p) for p in (self.group, self.resource, self.namespace, self.name))
+        return (
+            natural_key(self.group),
+            natural_key(self.resource),
+            natural_key(self.namespace),
+            natural_key(self.name),
+        )
 
     def json(self) -> dict[str, str]:
         out = {"group": self.group, "resource": self.resource}
@@ -99,9 +109,35 @@ class BindingDiff:
     objects_added: tuple[tuple[ObjectId, Fields], ...] = ()
     objects_removed: tuple[tuple[ObjectId, Fields], ...] = ()
     objects_changed: tuple[ObjectChange, ...] = ()
-    # The (object, WEC) pairs that start and stop being bound through this Binding.
-    pairs_added: tuple[tuple[ObjectId, str], ...] = field(default=(), compare=False)
-    pairs_removed: tuple[tuple[ObjectId, str], ...] = field(default=(), compare=False)
+    # The compared specs before and after, kept for the (object, WEC) pairs: those are only
+    # asked for explanations, and at M a changed Binding holds some 50,000 pairs.
+    old: Spec | None = field(default=None, compare=False, repr=False)
+    new: Spec | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def pairs_added(self) -> tuple[tuple[ObjectId, str], ...]:
+        """The (object, WEC) pairs that start being bound through this Binding, in order."""
+        return _pairs_gained(self.old, self.new)
+
+    @property
+    def pairs_removed(self) -> tuple[tuple[ObjectId, str], ...]:
+        """The (object, WEC) pairs that stop being bound through this Binding, in order."""
+        return _pairs_gained(self.new, self.old)
+
+
+def _pairs_gained(a: Spec | None, b: Spec | None) -> tuple[tuple[ObjectId, str], ...]:
+    """The pairs of `b` that `a` lacks: b's new objects on all of b's WECs, and b's other
+    objects on the WECs a lacks; generated in (object, WEC) order, never as the whole product."""
+    if b is None or not b.destinations or not b.objects:
+        return ()
+    a_objects = a.objects if a is not None else {}
+    a_wecs = a.destinations if a is not None else frozenset()
+    all_wecs = sorted(b.destinations, key=natural_key)
+    new_wecs = [w for w in all_wecs if w not in a_wecs]
+    out: list[tuple[ObjectId, str]] = []
+    for o in sorted(b.objects, key=ObjectId.sort_key):
+        out.extend((o, w) for w in (new_wecs if o in a_objects else all_wecs))
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +300,63 @@ def specs(bindings: Iterable[dict[str, Any]]) -> dict[str, Spec]:
     return out
 
 
+# --- reading resolutions --------------------------------------------------------------------
+
+
+class SpecCache:
+    """The compared objects of resolutions, kept by identity: reading them is what a what-if's
+    diff would otherwise spend its time on.
+
+    A live model hands out the same objects mapping for a policy until its objects change, so
+    a what-if that moves only WECs, or touches other policies, reuses the base's specs; and it
+    keeps each WorkloadObject while the object is unchanged, so a policy whose objects did
+    change re-reads only the new ones. The cache holds what it read (so the ids it is keyed
+    by stay valid) and starts afresh past `size` mappings or `8 * size` objects."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._mappings: dict[int, tuple[object, dict[ObjectId, Fields]]] = {}
+        self._entries: dict[int, tuple[WorkloadObject, Modulation, ObjectId, Fields]] = {}
+        self._fields: dict[Modulation, tuple[tuple[str, Any], ...]] = {}
+
+    def spec(self, res: PolicyResolution) -> Spec:
+        """`spec_of(binding_for(res))`'s spec, without building the Binding."""
+        held = self._mappings.get(id(res.objects))
+        if held is None or held[0] is not res.objects:
+            objects = self._read(res.objects)
+            if objects is None:  # two objects share an identity: as the Binding has it
+                return spec_of(binding_for(res))[1]
+            if len(self._mappings) >= self.size:
+                self._mappings.clear()
+            held = self._mappings[id(res.objects)] = (res.objects, objects)
+        return Spec(res.destinations, held[1])
+
+    def _read(self, mapping: Mapping[WorkloadObject, Modulation]) -> dict[ObjectId, Fields] | None:
+        if len(self._entries) >= 8 * self.size:
+            self._entries.clear()
+        entries = self._entries
+        out: dict[ObjectId, Fields] = {}
+        for obj, mod in mapping.items():
+            entry = entries.get(id(obj))
+            if entry is None or entry[0] is not obj or entry[1] != mod:
+                entry = entries[id(obj)] = (obj, mod, *self._entry(obj, mod))
+            out[entry[2]] = entry[3]
+        return out if len(out) == len(mapping) else None
+
+    def _entry(self, obj: WorkloadObject, mod: Modulation) -> tuple[ObjectId, Fields]:
+        mods = self._fields.get(mod)
+        if mods is None:
+            mods = self._fields[mod] = (
+                ("createOnly", bool(mod.create_only)),
+                ("statusCollectors", tuple(sorted(mod.status_collectors))),
+                ("wantSingletonReportedState", bool(mod.want_singleton_reported_state)),
+                ("wantMultiWECReportedState", bool(mod.want_multi_wec_reported_state)),
+            )
+        r = obj.ref
+        oid = ObjectId(r.group, r.resource, r.namespace, r.name)
+        return oid, (("version", r.version), ("resourceVersion", obj.resource_version), *mods)
+
+
 # --- comparing ------------------------------------------------------------------------------
 
 
@@ -288,31 +381,31 @@ def _binding_diff(name: str, change: str, a: Spec, b: Spec) -> BindingDiff:
     def objs(ids: Iterable[ObjectId], spec: Spec) -> tuple[tuple[ObjectId, Fields], ...]:
         return tuple((o, spec.objects[o]) for o in sorted(ids, key=ObjectId.sort_key))
 
+    added: Iterable[ObjectId] = ()
+    removed: Iterable[ObjectId] = ()
     changed = []
-    for o in sorted(a.objects.keys() & b.objects.keys(), key=ObjectId.sort_key):
-        fields = tuple(
-            (key, old, new)
-            for (key, old), (_, new) in zip(a.objects[o], b.objects[o], strict=True)
-            if old != new
-        )
-        if fields:
+    # The same mapping on both sides (a change that moved only WECs): no object differs.
+    if a.objects is not b.objects:
+        old, new = a.objects, b.objects
+        added, removed = new.keys() - old.keys(), old.keys() - new.keys()
+        differing = [o for o, f in new.items() if o in old and old[o] != f]
+        for o in sorted(differing, key=ObjectId.sort_key):
+            fields = tuple(
+                (key, before, after)
+                for (key, before), (_, after) in zip(old[o], new[o], strict=True)
+                if before != after
+            )
             changed.append(ObjectChange(o, fields))
-    pairs_a = {(o, w) for o in a.objects for w in a.destinations}
-    pairs_b = {(o, w) for o in b.objects for w in b.destinations}
-
-    def pair_key(pair: tuple[ObjectId, str]) -> tuple[Any, ...]:
-        return (pair[0].sort_key(), natural_key(pair[1]))
-
     return BindingDiff(
         name,
         change,
         tuple(sorted(b.destinations - a.destinations, key=natural_key)),
         tuple(sorted(a.destinations - b.destinations, key=natural_key)),
-        objs(b.objects.keys() - a.objects.keys(), b),
-        objs(a.objects.keys() - b.objects.keys(), a),
+        objs(added, b),
+        objs(removed, a),
         tuple(changed),
-        tuple(sorted(pairs_b - pairs_a, key=pair_key)),
-        tuple(sorted(pairs_a - pairs_b, key=pair_key)),
+        a,
+        b,
     )
 
 
