@@ -220,3 +220,38 @@ def test_namespace_changes_follow_a_rule_that_reads_namespaces_elsewhere() -> No
             apply_to_snapshot(snapshot, [Delete(Key("namespace", "ns1"))]), program=program
         ).result
     )
+
+
+def test_singleton_status_is_withdrawn_with_the_last_request() -> None:
+    # Found by the property test: two objects requested by p0 with no WEC at all (0 qualified
+    # WECs: no aggregate row, only status), reported by p0 and p1; replacing p0 by a policy
+    # that requests nothing must withdraw p1's report too.
+    from bindlog.model import DownsyncClause, Modulation, Source
+
+    src = Source(path="<api>", document=0, item=None)
+
+    def clause(singleton: bool) -> DownsyncClause:
+        return DownsyncClause(
+            None, None, None, None, None, None, Modulation(False, frozenset(), singleton, False)
+        )
+
+    def policy(name: str, *downsync: DownsyncClause) -> BindingPolicy:
+        return BindingPolicy(
+            name=name,
+            uid=f"uid-{name}",
+            cluster_selectors=(),
+            downsync=downsync,
+            source=src,
+            labels=(),
+        )
+
+    objects = tuple(
+        WorkloadObject(ObjectRef("", "v1", "deployments", "", n), "Deployment", (), "", src)
+        for n in "ab"
+    )
+    base = Snapshot((), (), objects, (policy("p0", clause(True)), policy("p1", clause(False))), ())
+    model = Model(base)
+    assert set(model.result.status_errors()) == {"p0", "p1"}
+    change = ChangeSet((Put(policy("p0")),))
+    assert model.apply(change).status_errors() == {}
+    assert observable(model.result) == observable(evaluate(apply_to_snapshot(base, change)))

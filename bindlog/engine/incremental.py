@@ -299,13 +299,16 @@ class Model:
 
     def _derive_singleton(self, objects: set[int] | None = None) -> None:
         """The aggregate and the status relation it feeds, for every object or for `objects`
-        (those whose policies changed); skipped while no clause asks for singleton status."""
+        (those whose policies changed); skipped while no clause asks for singleton status and
+        none is left to withdraw (a count of 0 WECs has no aggregate row, only problems)."""
         kb = self._kb
         if objects is None:
             self._counts: dict[int, int] = {}
             self._problems: dict[int, set[int]] = {}  # object -> policies reporting it
         with kb.backend.session():
-            if not kb.query("clause_want_singleton", (None,)) and not self._counts:
+            if not kb.query("clause_want_singleton", (None,)) and not (
+                self._counts or self._problems
+            ):
                 return
             keys = None if objects is None else sorted(objects)
             old = new_facts()
