@@ -662,6 +662,11 @@ class Model:
     def _singleton_relevant(self, touched: set[int]) -> bool:
         if self._singleton:
             return True
+        # Scanning the touched policies' objects costs more than a whole WEC change: only
+        # when some clause asks for singleton status at all.
+        with self._kb.backend.session():
+            if not self._kb.query("clause_want_singleton", (None,)):
+                return False
         return any(_SINGLETON in mods for p in touched for mods in self._objs.get(p, {}).values())
 
 
