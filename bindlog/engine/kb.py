@@ -130,9 +130,7 @@ class KnowledgeBase:
     def reaches_plans(self, predicate: str, args: Sequence[Value | None]) -> bool:
         """Whether asking `predicate` with `args` reaches a planned rule (whose keys need a
         chosen plan to give their rows)."""
-        self._add_rules(self.compiler.compile(predicate, adornment(args)))
-        name = self.compiler.name(predicate, adornment(args))
-        return any("__plan" in n for n in self._reads(name))
+        return any("__plan" in n for n in self.reads(predicate, args))
 
     def _is_kept(self, name: str) -> bool:
         base, sep, form = name.rpartition("__")
