@@ -61,6 +61,16 @@ class Watch:
             assert self.proc.poll() is None, self.err
             time.sleep(0.05)
 
+    def err_line(self, text: str, timeout: float = 30) -> bool:
+        """Whether a stderr line containing `text` arrives within `timeout`: stderr is pumped
+        by its own thread, so it may trail the stdout line that announced the change."""
+        deadline = time.monotonic() + timeout
+        while not any(text in line for line in list(self.err)):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
     def take(self, n: int, timeout: float = 30) -> list[str]:
         out: list[str] = []
         deadline = time.monotonic() + timeout
@@ -168,8 +178,8 @@ def test_invalid_policy_is_reported_and_the_rest_go_on(kube: FakeKube, kubeconfi
     }
     kube.put(bad)
     assert w.take(1) == ["DELETED binding.control.kubestellar.io/nothing"]
-    assert any("Near" in line for line in w.err)
-    assert any("bindingpolicy/nothing left out until it is valid again" in x for x in w.err)
+    assert w.err_line("Near")
+    assert w.err_line("bindingpolicy/nothing left out until it is valid again")
     kube.put(wec("wec2", location="edge", tier="gold"))
     assert w.take(1) == [
         "MODIFIED binding.control.kubestellar.io/web-edge objects=2 destinations=wec1,wec2"
