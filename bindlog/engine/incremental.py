@@ -21,7 +21,7 @@ evaluation. `tests/test_incremental.py` checks every path against a full evaluat
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
@@ -50,10 +50,11 @@ from bindlog.engine.facts import (
     new_facts,
 )
 from bindlog.engine.interface import AGGREGATES, SELECTED, check_interface
-from bindlog.engine.kb import KnowledgeBase
+from bindlog.engine.kb import KnowledgeBase, program_facts
 from bindlog.engine.planner import Compiler
 from bindlog.engine.program import Program, parse_program
 from bindlog.engine.pydatalog_backend import no_gc
+from bindlog.engine.setwise import SetEvaluator
 from bindlog.model import (
     BindingPolicy,
     Cluster,
@@ -67,6 +68,7 @@ from bindlog.model import (
 FULL_THRESHOLD = 2000
 
 _SINGLETON = "wantSingletonReportedState"
+_PLAIN = Modulation()
 
 
 @cache
@@ -84,10 +86,21 @@ class Model:
     """A snapshot with its derived relations, kept current under change sets."""
 
     def __init__(
-        self, snapshot: Snapshot, program: Program | None = None, forced_plan: int | None = None
+        self,
+        snapshot: Snapshot,
+        program: Program | None = None,
+        forced_plan: int | None = None,
+        full: str = "setwise",
     ) -> None:
+        """`full` says who derives every relation at once (on load and on a rebuild):
+        "setwise", the set-at-a-time evaluator (engine/setwise.py), or "pydatalog", which then
+        derives everything through the planned access paths (`forced_plan`: tests force one).
+        Both read the same rules; changes are always re-derived by pyDatalog."""
+        if full not in ("setwise", "pydatalog"):
+            raise ValueError(f"unknown full evaluation {full!r}")
         self._program = program or checked_program()
         self._forced_plan = forced_plan
+        self._setwise = full == "setwise"
         self._base_bindings = snapshot.bindings
         with no_gc():
             self._build(snapshot)
@@ -97,7 +110,15 @@ class Model:
     def _build(self, snapshot: Snapshot) -> None:
         enc, facts = encode(snapshot)
         kb = KnowledgeBase(self._program, self._forced_plan)
-        kb.assert_facts(facts)
+        full: SetEvaluator | None = None
+        if self._setwise:
+            # pyDatalog gets the facts (and chooses plans) when first asked a bound question.
+            full = SetEvaluator(
+                self._program.rules, {**program_facts(self._program), **facts}, AGGREGATES
+            )
+            kb.defer(facts, enc.clause_ids, full.rows)
+        else:
+            kb.assert_facts(facts)
         self._enc, self._kb = enc, kb
         self._kept: dict[int, dict[str, set[Row]]] = {}
         self._kept_counts: Counter[tuple[str, Row]] = Counter()
@@ -123,15 +144,23 @@ class Model:
             ("singleton_problem", (None, None)),
         ):
             kb.ensure_compiled(pred, args)
-        kb.choose_plans(enc.clause_ids)
-        self._derive_all()
+        if full is None:
+            kb.choose_plans(enc.clause_ids)
+        self._derive_all(full)
         self._snapshot: Snapshot | None = snapshot
         self._result: Result | None = None
 
-    def _derive_all(self) -> None:
+    def _derive_all(self, full: SetEvaluator | None) -> None:
+        """Every output relation at once: set-at-a-time by `full`, or else asked of pyDatalog
+        through the planned access paths."""
         kb = self._kb
+        ask: Callable[[str, int], Iterable[tuple[Any, ...]]]
+        if full is not None:
+            ask = lambda pred, arity: full.relation(pred)  # noqa: E731
+        else:
+            ask = lambda pred, arity: kb.query(pred, (None,) * arity)  # noqa: E731
         with kb.backend.session():
-            self._invalid = {int(p) for (p,) in kb.query("policy_invalid", (None,))}
+            self._invalid = {int(p) for (p,) in ask("policy_invalid", 1)}
             self._dests: dict[int, set[int]] = defaultdict(set)
             members: dict[str, dict[Any, list[Any]]] = {
                 "wec": defaultdict(list),
@@ -147,21 +176,23 @@ class Model:
             self._wec_top: dict[Any, set[int]] = defaultdict(set)  # top class -> policies
             self._wec_top_of: dict[int, set[Any]] = defaultdict(set)  # policy -> top classes
             self._wec_chain: list[tuple[str, str]] | None = None
-            found = kb.class_rows("selects_wec", 1)
+            found = self._full_class_rows(full, "selects_wec", 1)
             if found is not None and all(m in _MEMBERSHIP_UP for _, m in found[0]):
                 self._wec_chain, top = found
                 self._keep_top(top)
                 rows = kb.expand(self._wec_chain, top, 1, members)
             else:  # the rules no longer reach WECs only through their classes
-                rows = kb.query("selects_wec", (None, None))
+                rows = list(ask("selects_wec", 2))
             for p, c in rows:
                 self._dests[int(p)].add(int(c))
             self._objs: dict[int, dict[int, Mods]] = defaultdict(dict)
-            for p, o, k, v in kb.query("policy_object", (None, None, None, None)):
+            for p, o, k, v in ask("policy_object", 4):
                 self._objs[int(p)].setdefault(int(o), {}).setdefault(k, set()).add(v)
-            # Kept as facts for the rules above them (has_binding, the singleton rules), in
-            # the forms those rules read, once they are asked (KnowledgeBase.supply).
-            self._has_binding = {int(p) for (p,) in kb.query("has_binding", (None,))}
+            if full is not None:
+                # The rules above read the expanded relation (pyDatalog reads its kept forms,
+                # asserted once those rules are asked: KnowledgeBase.supply).
+                full.provide("selects_wec", rows)
+            self._has_binding = {int(p) for (p,) in ask("has_binding", 1)}
         self._wec_policies: dict[int, set[int]] = defaultdict(set)
         for p, cs in self._dests.items():
             for c in cs:
@@ -172,7 +203,32 @@ class Model:
                 self._object_policies[o].add(p)
         self._resolutions: dict[int, PolicyResolution] = {}
         self._object_maps: dict[int, dict[WorkloadObject, Modulation]] = {}
-        self._derive_singleton()
+        self._derive_singleton(full=full)
+
+    def _full_class_rows(
+        self, full: SetEvaluator | None, predicate: str, pos: int
+    ) -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]] | None:
+        """The class chain of `predicate` at `pos` and the rows of its last form
+        (KnowledgeBase.class_rows), derived by `full` when given."""
+        if full is None:
+            return self._kb.class_rows(predicate, pos)
+        compiler = self._kb.compiler
+        chain = compiler.class_chain(predicate, pos)
+        if not chain:
+            return None
+        # The class forms read the class forms of what they read (compiled with the chain).
+        rules = [r for name, defs in compiler.class_defs.items() for r in defs]
+        derived = self._program.derived
+        if any(
+            a.predicate not in derived
+            and "__" in a.predicate
+            and a.predicate not in compiler.class_defs
+            for r in rules
+            for a in r.body
+        ):
+            return None  # a class form reading kept rows: only pyDatalog holds those
+        full.add_rules(r for r in rules if r.head.predicate not in full.defined)
+        return chain, list(full.relation(chain[-1][0]))
 
     def _kept_rows(
         self, p: int, names: Iterable[str], unchanged: dict[str, set[Row]] | None = None
@@ -297,14 +353,29 @@ class Model:
                 if counts[(name, row)] == 1:
                     add[name].append(row)
 
-    def _derive_singleton(self, objects: set[int] | None = None) -> None:
-        """The aggregate and the status relation it feeds, for every object or for `objects`
-        (those whose policies changed); skipped while no clause asks for singleton status and
-        none is left to withdraw (a count of 0 WECs has no aggregate row, only problems)."""
+    def _derive_singleton(
+        self, objects: set[int] | None = None, full: SetEvaluator | None = None
+    ) -> None:
+        """The aggregate and the status relation it feeds, for every object (derived by
+        `full` when given) or for `objects` (those whose policies changed); skipped while no
+        clause asks for singleton status and none is left to withdraw (a count of 0 WECs has
+        no aggregate row, only problems)."""
         kb = self._kb
         if objects is None:
             self._counts: dict[int, int] = {}
             self._problems: dict[int, set[int]] = {}  # object -> policies reporting it
+        if full is not None:
+            if not full.relation("clause_want_singleton"):
+                return
+            fresh = new_facts()
+            for agg in AGGREGATES:
+                rows = sorted(full.relation(agg.name), key=lambda kv: str(kv[0]))
+                fresh[agg.name].extend(rows)
+                self._counts.update({int(o): int(n) for o, n in rows})
+            kb.assert_facts(fresh)
+            for p, o in full.relation("singleton_problem"):
+                self._problems.setdefault(int(o), set()).add(int(p))
+            return
         with kb.backend.session():
             if not kb.query("clause_want_singleton", (None,)) and not (
                 self._counts or self._problems
@@ -383,8 +454,11 @@ class Model:
             enc = self._enc
             objects = self._object_maps.get(p)
             if objects is None:
+                # Most objects carry no modulation: one shared value for them.
+                plain = _PLAIN
                 objects = self._object_maps[p] = {
-                    enc.objects[o]: modulation(m) for o, m in self._objs.get(p, {}).items()
+                    enc.objects[o]: plain if len(m) == 1 and SELECTED in m else modulation(m)
+                    for o, m in self._objs.get(p, {}).items()
                 }
             res = self._resolutions[p] = PolicyResolution(
                 policy=enc.policies[p],

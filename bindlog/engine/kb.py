@@ -18,13 +18,16 @@ from bindlog.engine.planner import CompiledRule, Compiler, PlannedRule, adornmen
 from bindlog.engine.program import Atom, Program, Var
 from bindlog.engine.pydatalog_backend import Backend, Value
 
+# Answers `(predicate, args)` with every matching row (None: unbound), as KnowledgeBase.query.
+RowSource = Callable[[str, Sequence[Value | None]], list[tuple[Any, ...]]]
+
 # Planned predicates: evaluated per key with an order chosen per key (see planner.py).
 PLANNED = {"class_admitted": "J"}
 # Derived once and kept as facts for the rules above them (the model keeps them current).
 MATERIALIZED = frozenset({"selects_wec", "policy_object"})
 
 
-def _program_facts(program: Program) -> dict[str, list[Row]]:
+def program_facts(program: Program) -> dict[str, list[Row]]:
     """The constant facts written in binding.dl (the never-downsync list)."""
     out: dict[str, list[Row]] = defaultdict(list)
     for atom in program.facts:
@@ -63,13 +66,51 @@ class KnowledgeBase:
         self._reads_memo: dict[str, frozenset[str]] = {}
         self._estimator: _Estimator | None = None
         self.changed_at: dict[str, int] = {}  # predicate -> generation of its last change
-        self.assert_facts(_program_facts(program))
+        # Facts (and plan keys) handed over before pyDatalog is first asked: a model whose full
+        # evaluation is done set-at-a-time (engine/setwise.py) needs pyDatalog only for later
+        # bound questions, and a run that asks none never pays for asserting.
+        self._pending: list[Facts] | None = None
+        self._pending_plans: list[Value] = []
+        self._plan_rows: RowSource | None = None
+        self.assert_facts(program_facts(program))
 
     # --- facts -----------------------------------------------------------------------------
+
+    def defer(
+        self, facts: Facts, plan_keys: Iterable[Value] = (), rows: RowSource | None = None
+    ) -> None:
+        """Hand over `facts`, asserted (and plans chosen for `plan_keys`) only when pyDatalog is
+        first asked; facts asserted meanwhile queue behind them. `rows` answers the planner's
+        cost questions for that first choice (the same relations, derived set-at-a-time)."""
+        if self._pending is None:
+            self._pending = []
+        self._pending.append(facts)
+        self._pending_plans.extend(plan_keys)
+        self._plan_rows = rows
+        self._changed(facts)
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        with self.backend.session():
+            for facts in pending:
+                for pred, rows in facts.items():
+                    if rows:
+                        self.backend.assert_facts(pred, rows)
+        keys, self._pending_plans = self._pending_plans, []
+        source, self._plan_rows = self._plan_rows, None
+        if keys:
+            self.choose_plans(keys, source)
 
     def assert_facts(self, facts: Facts, change: bool = True) -> None:
         """Assert `facts`; `change=False` for rows that only make explicit what the model
         already derives (kept forms asserted on demand): answers stay valid."""
+        if self._pending is not None:
+            self._pending.append(facts)
+            if change:
+                self._changed(facts)
+            return
         with self.backend.session():
             for pred, rows in facts.items():
                 if rows:
@@ -78,6 +119,9 @@ class KnowledgeBase:
             self._changed(facts)
 
     def retract_facts(self, facts: Facts) -> None:
+        if not any(facts.values()):
+            return
+        self._flush()
         with self.backend.session():
             for pred, rows in facts.items():
                 if rows:
@@ -149,6 +193,7 @@ class KnowledgeBase:
 
     def query(self, predicate: str, args: Sequence[Value | None]) -> list[tuple[Any, ...]]:
         """Every row of `predicate` matching `args` (None: unbound), through its access path."""
+        self._flush()
         ad = adornment(args)
         self._add_rules(self.compiler.compile(predicate, ad))
         name = self.compiler.name(predicate, ad)
@@ -160,6 +205,7 @@ class KnowledgeBase:
     ) -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]] | None:
         """The class chain of `predicate` at `pos` (planner.class_chain) and the rows of its
         last form matching `args` (default: all); None when the rules have no class form."""
+        self._flush()
         chain = self.compiler.class_chain(predicate, pos)
         if not chain:
             return None
@@ -207,16 +253,23 @@ class KnowledgeBase:
 
     # --- plans -----------------------------------------------------------------------------
 
-    def choose_plans(self, keys: Iterable[Value]) -> None:
+    def choose_plans(self, keys: Iterable[Value], rows: RowSource | None = None) -> None:
         """Assert, for each key of each planned rule compiled so far, the guard of its cheapest
-        plan. Keys that already have one keep it."""
+        plan. Keys that already have one keep it. `rows`, when given, answers the cost
+        questions instead of pyDatalog (the same relations, known already)."""
+        if self._pending is not None:
+            self._pending_plans.extend(keys)
+            return
         keys = list(keys)
         assert_rows: dict[str, list[Row]] = defaultdict(list)
-        # Estimates hold while the facts they read do: one estimator serves every round.
-        if self._estimator is None:
-            self._estimator = _Estimator(self)
-        estimator = self._estimator
-        estimator.refresh()
+        if rows is not None:
+            estimator = _Estimator(self, rows)
+        else:
+            # Estimates hold while the facts they read do: one estimator serves every round.
+            if self._estimator is None:
+                self._estimator = _Estimator(self)
+            estimator = self._estimator
+            estimator.refresh()
         with self.backend.session():
             for (pred, ad), rules in self.compiler.plans.items():
                 head_name = self.compiler.name(pred, ad)
@@ -229,10 +282,11 @@ class KnowledgeBase:
                         guard = f"{head_name}__plan{index}_{k}"
                         self.plan_of[slot] = guard
                         assert_rows[guard].append((key,))
-            for guard, rows in assert_rows.items():
-                self.backend.assert_facts(guard, rows)
+            for guard, guard_rows in assert_rows.items():
+                self.backend.assert_facts(guard, guard_rows)
 
     def forget_plans(self, keys: Iterable[Value]) -> None:
+        self._flush()
         gone = set(keys)
         rows: dict[str, list[Row]] = defaultdict(list)
         for slot in [s for s in self.plan_of if s[3] in gone]:
@@ -266,6 +320,7 @@ class KnowledgeBase:
         planner's class form) and `class_sizes` gives each class's member count, distinct
         members are counted as the sizes of the distinct classes: classes partition members.
         """
+        self._flush()
         counts: Counter[Value] = Counter()
         found = self.compiler.class_form(agg.source, 1) if class_sizes is not None else None
         if found is not None and class_sizes is not None:
@@ -301,8 +356,9 @@ class _Estimator:
     from that input relation). Orders whose driver binds nothing (a scan) are kept only when
     nothing else is possible. Answers and counts are memoised for one planning round."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, source: RowSource | None = None) -> None:
         self.kb = kb
+        self.source: RowSource = source or kb.query
         self.memo: dict[tuple[str, tuple[Value | None, ...]], list[tuple[Any, ...]]] = {}
         self.counts: dict[tuple[str, tuple[int, ...]], Counter[tuple[Any, ...]]] = {}
         self.driven: dict[tuple[Atom, Atom | None, tuple[Value, ...]], float] = {}
@@ -328,7 +384,7 @@ class _Estimator:
         key = (atom.predicate, args)
         found = self.memo.get(key)
         if found is None:
-            found = self.memo[key] = self.kb.query(atom.predicate, args)
+            found = self.memo[key] = self.source(atom.predicate, args)
         return found
 
     def _counter(self, atom: Atom, positions: tuple[int, ...]) -> Counter[tuple[Any, ...]]:
