@@ -121,7 +121,10 @@ class Result:
 
     @property
     def backend(self) -> Backend:
-        return self.kb.backend
+        """The pyDatalog knowledge base, holding every fact (asked directly, e.g. by provers)."""
+        kb = self.kb
+        kb.ready()
+        return kb.backend
 
     @property
     def live(self) -> bool:

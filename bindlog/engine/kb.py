@@ -89,6 +89,10 @@ class KnowledgeBase:
         self._plan_rows = rows
         self._changed(facts)
 
+    def ready(self) -> None:
+        """Assert what was deferred: for callers that ask the backend directly."""
+        self._flush()
+
     def _flush(self) -> None:
         pending, self._pending = self._pending, None
         if pending is None:
