@@ -103,7 +103,7 @@ class Explainer:
         self.encoding = result.encoding
         # The rules of the model that decided (an edited program explains itself).
         self.prover = Prover(
-            result.kb.program, result.backend, result.encoding, max_depth, max_nodes
+            result.kb.program, result.inputs, result.encoding, max_depth, max_nodes
         )
         self.describer = Describer(result.encoding)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from bindlog.engine.evaluate import PolicyResolution, cluster_selector_indices, modulation
 from bindlog.engine.facts import Encoding, encode
+from bindlog.engine.inputs import InputRows
 from bindlog.engine.interface import OUTPUTS, SELECTED
 from bindlog.engine.kb import KnowledgeBase
 from bindlog.engine.program import Program
@@ -51,6 +52,10 @@ class BoundModel:
     @property
     def encoding(self) -> Encoding:
         return self._enc
+
+    @property
+    def inputs(self) -> InputRows:
+        return self._kb.inputs
 
     @property
     def backend(self) -> Backend:

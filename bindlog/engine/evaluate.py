@@ -21,6 +21,7 @@ from bindlog.model import BindingPolicy, Modulation, ObjectRef, Snapshot, Worklo
 
 if TYPE_CHECKING:
     from bindlog.engine.facts import Encoding
+    from bindlog.engine.inputs import InputRows
     from bindlog.engine.kb import KnowledgeBase
     from bindlog.engine.pydatalog_backend import Backend
 
@@ -118,6 +119,11 @@ class Result:
         self.kb  # noqa: B018 - raises when stale
         assert self._encoding is not None
         return self._encoding
+
+    @property
+    def inputs(self) -> InputRows:
+        """The facts the knowledge base holds, read in Python (engine/inputs.py)."""
+        return self.kb.inputs
 
     @property
     def backend(self) -> Backend:

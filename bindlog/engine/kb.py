@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from bindlog.engine.facts import Facts, Row
+from bindlog.engine.inputs import InputRows
 from bindlog.engine.interface import AGGREGATES, MEMBERSHIP, Aggregate
 from bindlog.engine.planner import CompiledRule, Compiler, PlannedRule, adornment
 from bindlog.engine.program import Atom, Program, Var
@@ -66,6 +67,9 @@ class KnowledgeBase:
         self._reads_memo: dict[str, frozenset[str]] = {}
         self._estimator: _Estimator | None = None
         self.changed_at: dict[str, int] = {}  # predicate -> generation of its last change
+        # The facts of the program's own predicates (not kept forms or plan guards), in Python:
+        # estimates and provers read input facts there (engine/inputs.py).
+        self.inputs = InputRows()
         # Facts (and plan keys) handed over before pyDatalog is first asked: a model whose full
         # evaluation is done set-at-a-time (engine/setwise.py) needs pyDatalog only for later
         # bound questions, and a run that asks none never pays for asserting.
@@ -85,6 +89,7 @@ class KnowledgeBase:
         if self._pending is None:
             self._pending = []
         self._pending.append(facts)
+        self._track(facts, self.inputs.add)
         self._pending_plans.extend(plan_keys)
         self._plan_rows = rows
         self._changed(facts)
@@ -110,6 +115,7 @@ class KnowledgeBase:
     def assert_facts(self, facts: Facts, change: bool = True) -> None:
         """Assert `facts`; `change=False` for rows that only make explicit what the model
         already derives (kept forms asserted on demand): answers stay valid."""
+        self._track(facts, self.inputs.add)
         if self._pending is not None:
             self._pending.append(facts)
             if change:
@@ -125,12 +131,19 @@ class KnowledgeBase:
     def retract_facts(self, facts: Facts) -> None:
         if not any(facts.values()):
             return
+        self._track(facts, self.inputs.remove)
         self._flush()
         with self.backend.session():
             for pred, rows in facts.items():
                 if rows:
                     self.backend.retract_facts(pred, rows)
         self._changed(facts)
+
+    @staticmethod
+    def _track(facts: Facts, op: Callable[[str, list[Row]], None]) -> None:
+        for pred, rows in facts.items():
+            if rows and "__" not in pred:  # kept forms and plan guards are the engine's own
+                op(pred, rows)
 
     def _changed(self, facts: Facts) -> None:
         self.generation += 1
@@ -388,7 +401,11 @@ class _Estimator:
         key = (atom.predicate, args)
         found = self.memo.get(key)
         if found is None:
-            found = self.memo[key] = self.source(atom.predicate, args)
+            if atom.predicate in self.kb.program.derived:
+                found = self.source(atom.predicate, args)
+            else:
+                found = self.kb.inputs.query(atom.predicate, args)
+            self.memo[key] = found
         return found
 
     def _counter(self, atom: Atom, positions: tuple[int, ...]) -> Counter[tuple[Any, ...]]:

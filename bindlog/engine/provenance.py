@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bindlog.engine.facts import Encoding
+from bindlog.engine.inputs import FactSource
 from bindlog.engine.interface import AGGREGATE_NAMES, BUILTIN_NAMES
 from bindlog.engine.program import Atom, Program, Rule, Var
-from bindlog.engine.pydatalog_backend import Backend
 
 Value = str | int
 Bindings = dict[str, Value]
@@ -108,7 +108,9 @@ class _Budget:
 @dataclass(slots=True)
 class Prover:
     program: Program
-    backend: Backend
+    # Where input, builtin and aggregate facts are read: the knowledge base's Python copy
+    # (KnowledgeBase.inputs) or pyDatalog itself; derived premises are solved from the rules.
+    backend: FactSource
     encoding: Encoding
     max_depth: int = DEFAULT_MAX_DEPTH
     max_nodes: int = DEFAULT_MAX_NODES
