@@ -47,3 +47,17 @@ def test_inputs_equal_pydatalogs_facts(snapshot: Snapshot) -> None:
             assert set(kb.inputs.query(pred, (row[0],) + (None,) * (arity - 1))) == set(
                 kb.backend.query(pred, (row[0],) + (None,) * (arity - 1))
             )
+
+
+def test_bitset_members_at_every_density() -> None:
+    from random import Random
+
+    from bindlog.engine.labelsets import members
+
+    rng = Random(7)
+    assert members(0) == []
+    assert members(1) == [0]
+    assert members(1 << 300) == [300]
+    for density in (0.001, 0.05, 0.3, 0.5, 0.99):
+        ids = [i for i in range(3000) if rng.random() < density]
+        assert members(sum(1 << i for i in ids)) == ids

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any, Protocol
 
 Row = tuple[Any, ...]
@@ -29,7 +30,7 @@ class InputRows:
 
     def __init__(self) -> None:
         self._rows: dict[str, set[Row]] = defaultdict(set)
-        self._indexes: dict[tuple[str, tuple[int, ...]], dict[Row, list[Row]]] = {}
+        self._indexes: dict[tuple[str, tuple[int, ...]], dict[Any, list[Row]]] = {}
         self._indexed: dict[str, list[tuple[int, ...]]] = defaultdict(list)
 
     def add(self, name: str, rows: Iterable[Sequence[Any]]) -> None:
@@ -56,10 +57,12 @@ class InputRows:
             return list(rows)
         index = self._indexes.get((name, pos))
         if index is None:
-            grouped: dict[Row, list[Row]] = defaultdict(list)
+            # Keys: the value itself at one position, a tuple at several (itemgetter's).
+            grouped: dict[Any, list[Row]] = defaultdict(list)
+            key = itemgetter(*pos)
             for row in rows:
-                if len(row) == len(args):
-                    grouped[tuple(row[i] for i in pos)].append(row)
+                grouped[key(row)].append(row)
             index = self._indexes[(name, pos)] = dict(grouped)
             self._indexed[name].append(pos)
-        return list(index.get(tuple(args[i] for i in pos), ()))
+        wanted = args[pos[0]] if len(pos) == 1 else tuple(args[i] for i in pos)
+        return list(index.get(wanted, ()))

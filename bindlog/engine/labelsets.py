@@ -9,6 +9,7 @@ indexes, not once per subject.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
@@ -164,7 +165,14 @@ class LabelSpace:
 def members(mask: int) -> list[int]:
     """The class ids in a bitset, in increasing order (one pass over its binary digits)."""
     digits = bin(mask)[:1:-1]  # least significant first, without the "0b"
+    if mask.bit_count() * 3 < len(digits):
+        # Sparse (most selectors match few classes): let the regex engine skip the zeros in C;
+        # 30x faster at 1 % of bits set, slower than the plain scan past about a third.
+        return [m.start() for m in _ONE.finditer(digits)]
     return [i for i, d in enumerate(digits) if d == "1"]
+
+
+_ONE = re.compile("1")
 
 
 def _most_selective_first(reqs: Sequence[Requirement]) -> list[Requirement]:
