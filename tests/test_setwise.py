@@ -149,3 +149,66 @@ def test_model_built_set_at_a_time_equals_the_pydatalog_build(snapshot: Snapshot
     assert observable(Model(snapshot).result) == observable(
         Model(snapshot, full="pydatalog").result
     )
+
+
+@settings(BASE_SETTINGS, max_examples=40)
+@given(snapshots(valid_cluster_selectors=False))
+def test_bound_questions_derive_what_the_whole_relation_holds(snapshot: Snapshot) -> None:
+    # Every derived relation asked with each argument position bound (to each value the
+    # relation holds there, and to one it does not) answers the matching rows of the whole.
+    program = checked_program()
+    _, facts = encode(snapshot)
+    every = {**program_facts(program), **facts}
+    whole = SetEvaluator(program.rules, every, AGGREGATES)
+    for pred in sorted(program.derived):
+        rows = whole.relation(pred)
+        arity = len(program.rules_for(pred)[0].head.args)
+        for pos in range(arity):
+            values = [*sorted({r[pos] for r in rows}, key=str)[:4], "no-such-value"]
+            bound = SetEvaluator(program.rules, every, AGGREGATES)
+            for v in values:
+                args = tuple(v if i == pos else None for i in range(arity))
+                expected = {r for r in rows if r[pos] == v}
+                assert set(bound.query(pred, args)) == expected, (pred, args)
+
+
+def test_a_live_store_is_read_in_place_and_changes_are_seen() -> None:
+    store: dict[str, set[tuple[Any, ...]]] = {"e": {(1, 2)}, "f": {(2, "x")}}
+    ev = SetEvaluator(parse_program("p(X, Y) <= e(X, Z) & f(Z, Y)", "t.dl").rules, {}, (), store)
+    assert ev.query("p", (1, None)) == [(1, "x")]
+    store["f"].add((2, "y"))
+    ev.changed(["f"])
+    assert sorted(ev.query("p", (1, None))) == [(1, "x"), (1, "y")]
+    assert ev.relation("p") == {(1, "x"), (1, "y")}
+
+
+def test_updates_patch_indexes_projections_and_value_sets_in_place() -> None:
+    store: dict[str, set[tuple[Any, ...]]] = {
+        "cls": {(1, "g", "n1"), (2, "g", "n1"), (3, "h", "n2")},
+        "lab": {("l", 1), ("l", 3)},
+        "test": {("t", "g", "l")},
+    }
+    rules = parse_program(
+        "adm(T, OC) <= test(T, G, L) & cls(OC, G, NS) & lab(L, OC)\ngrp(G) <= cls(OC, G, NS)",
+        "t.dl",
+    ).rules
+    ev = SetEvaluator(rules, {}, (), store)
+    assert ev.relation("adm") == {("t", 1)}
+    assert ev.relation("grp") == {("g",), ("h",)}
+    assert ev.query("adm", ("t", None)) == [("t", 1)]
+    # Move class 1 to group h, add class 4 in group g with the label; drop the label of 3.
+    moved = [(1, "h", "n1"), (4, "g", "n2")]
+    store["cls"] -= {(1, "g", "n1")}
+    store["cls"] |= set(moved)
+    ev.update("cls", added=moved, removed=[(1, "g", "n1")])
+    store["lab"] |= {("l", 4)}
+    store["lab"] -= {("l", 3)}
+    ev.update("lab", added=[("l", 4)], removed=[("l", 3)])
+    assert ev.query("adm", ("t", None)) == [("t", 4)]
+    assert ev.relation("adm") == {("t", 4)}
+    assert ev.relation("grp") == {("g",), ("h",)}
+    # The last row of group h goes: grp's projection forgets h only then.
+    for row in [(1, "h", "n1"), (3, "h", "n2")]:
+        store["cls"].discard(row)
+        ev.update("cls", removed=[row])
+    assert ev.relation("grp") == {("g",)}

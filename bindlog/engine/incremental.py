@@ -50,7 +50,7 @@ from bindlog.engine.facts import (
     new_facts,
 )
 from bindlog.engine.interface import AGGREGATES, SELECTED, check_interface
-from bindlog.engine.kb import KnowledgeBase, program_facts
+from bindlog.engine.kb import KnowledgeBase
 from bindlog.engine.planner import Compiler
 from bindlog.engine.program import Program, parse_program
 from bindlog.engine.pydatalog_backend import no_gc
@@ -92,10 +92,10 @@ class Model:
         forced_plan: int | None = None,
         full: str = "setwise",
     ) -> None:
-        """`full` says who derives every relation at once (on load and on a rebuild):
-        "setwise", the set-at-a-time evaluator (engine/setwise.py), or "pydatalog", which then
-        derives everything through the planned access paths (`forced_plan`: tests force one).
-        Both read the same rules; changes are always re-derived by pyDatalog."""
+        """`full` says which engine derives the relations, on load and after each change:
+        "setwise", the set-at-a-time evaluator (engine/setwise.py), or "pydatalog", through
+        the planned access paths (`forced_plan`: tests force one). Both read the same rules
+        (tests/test_setwise.py)."""
         if full not in ("setwise", "pydatalog"):
             raise ValueError(f"unknown full evaluation {full!r}")
         self._program = program or checked_program()
@@ -109,16 +109,13 @@ class Model:
 
     def _build(self, snapshot: Snapshot) -> None:
         enc, facts = encode(snapshot)
-        kb = KnowledgeBase(self._program, self._forced_plan)
+        engine = "setwise" if self._setwise else "pydatalog"
+        kb = KnowledgeBase(self._program, self._forced_plan, engine=engine)
+        kb.assert_facts(facts)
         full: SetEvaluator | None = None
         if self._setwise:
-            # pyDatalog gets the facts (and chooses plans) when first asked a bound question.
-            full = SetEvaluator(
-                self._program.rules, {**program_facts(self._program), **facts}, AGGREGATES
-            )
-            kb.defer(facts, enc.clause_ids, full.rows)
-        else:
-            kb.assert_facts(facts)
+            # Everything at once, over the knowledge base's own copy of the facts.
+            full = SetEvaluator(self._program.rules, {}, AGGREGATES, live=kb.inputs.store)
         self._enc, self._kb = enc, kb
         self._kept: dict[int, dict[str, set[Row]]] = {}
         self._kept_counts: Counter[tuple[str, Row]] = Counter()
@@ -193,6 +190,11 @@ class Model:
                 # asserted once those rules are asked: KnowledgeBase.supply).
                 full.provide("selects_wec", rows)
             self._has_binding = {int(p) for (p,) in ask("has_binding", 1)}
+            if full is not None:
+                # A change re-asks has_binding only for the policies whose kept rows changed
+                # (Model._rederive): the forms its rules read are kept from the start, as
+                # asking it through the knowledge base would have done.
+                kb.prepare("has_binding", (0,))
         self._wec_policies: dict[int, set[int]] = defaultdict(set)
         for p, cs in self._dests.items():
             for c in cs:

@@ -33,13 +33,28 @@ class InputRows:
         self._indexes: dict[tuple[str, tuple[int, ...]], dict[Any, list[Row]]] = {}
         self._indexed: dict[str, list[tuple[int, ...]]] = defaultdict(list)
 
-    def add(self, name: str, rows: Iterable[Sequence[Any]]) -> None:
-        self._rows[name].update(map(tuple, rows))
-        self._drop(name)
+    @property
+    def store(self) -> dict[str, set[Row]]:
+        """The rows per predicate, read in place (engine/setwise.py's live facts)."""
+        return self._rows
 
-    def remove(self, name: str, rows: Iterable[Sequence[Any]]) -> None:
-        self._rows[name].difference_update(map(tuple, rows))
-        self._drop(name)
+    def add(self, name: str, rows: Iterable[Sequence[Any]]) -> list[Row]:
+        """Add `rows`; returns those that were not there."""
+        have = self._rows[name]
+        new = [r for r in map(tuple, rows) if r not in have]
+        have.update(new)
+        if new:
+            self._drop(name)
+        return new
+
+    def remove(self, name: str, rows: Iterable[Sequence[Any]]) -> list[Row]:
+        """Remove `rows`; returns those that were there."""
+        have = self._rows[name]
+        gone = [r for r in map(tuple, rows) if r in have]
+        have.difference_update(gone)
+        if gone:
+            self._drop(name)
+        return gone
 
     def _drop(self, name: str) -> None:
         for pos in self._indexed.pop(name, ()):

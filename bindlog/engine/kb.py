@@ -15,9 +15,10 @@ from typing import Any
 from bindlog.engine.facts import Facts, Row
 from bindlog.engine.inputs import InputRows
 from bindlog.engine.interface import AGGREGATES, MEMBERSHIP, Aggregate
-from bindlog.engine.planner import CompiledRule, Compiler, PlannedRule, adornment
-from bindlog.engine.program import Atom, Program, Var
+from bindlog.engine.planner import CompiledRule, Compiler, Literal, PlannedRule, adornment
+from bindlog.engine.program import Atom, Program, Rule, Var
 from bindlog.engine.pydatalog_backend import Backend, Value
+from bindlog.engine.setwise import SetEvaluator
 
 # Answers `(predicate, args)` with every matching row (None: unbound), as KnowledgeBase.query.
 RowSource = Callable[[str, Sequence[Value | None]], list[tuple[Any, ...]]]
@@ -40,14 +41,25 @@ class KnowledgeBase:
     """One pyDatalog knowledge base: compiled rules, facts, plan choices."""
 
     def __init__(
-        self, program: Program, forced_plan: int | None = None, materialize: bool = True
+        self,
+        program: Program,
+        forced_plan: int | None = None,
+        materialize: bool = True,
+        engine: str = "pydatalog",
     ) -> None:
+        """`engine` answers the queries: "pydatalog", or "setwise" (engine/setwise.py: the
+        same compiled rules evaluated set-at-a-time over the Python copy of the facts, with
+        no plans to choose; pyDatalog gets the facts only if its backend is asked directly)."""
+        if engine not in ("pydatalog", "setwise"):
+            raise ValueError(f"unknown engine {engine!r}")
         self.program = program
         self.backend = Backend()
+        self.engine = engine
         # Without materialization every rule derives from the input facts: what a knowledge
         # base that only answers bound questions (and never derives everything) needs.
         kept = MATERIALIZED & program.derived if materialize else frozenset()
-        self.compiler = Compiler(program, dict(PLANNED), kept, dict(MEMBERSHIP))
+        planned = dict(PLANNED) if engine == "pydatalog" else {}
+        self.compiler = Compiler(program, planned, kept, dict(MEMBERSHIP))
         # Kept relations whose rules reach their subjects only through a class: kept per class.
         for pred in sorted(kept):
             for pos in range(len(program.rules_for(pred)[0].head.args)):
@@ -76,6 +88,11 @@ class KnowledgeBase:
         self._pending: list[Facts] | None = None
         self._pending_plans: list[Value] = []
         self._plan_rows: RowSource | None = None
+        self._set: SetEvaluator | None = None
+        self._synced = True  # setwise: whether pyDatalog holds the facts too
+        if engine == "setwise":
+            self._set = SetEvaluator((), {}, (), live=self.inputs.store)
+            self._synced = False
         self.assert_facts(program_facts(program))
 
     # --- facts -----------------------------------------------------------------------------
@@ -86,6 +103,9 @@ class KnowledgeBase:
         """Hand over `facts`, asserted (and plans chosen for `plan_keys`) only when pyDatalog is
         first asked; facts asserted meanwhile queue behind them. `rows` answers the planner's
         cost questions for that first choice (the same relations, derived set-at-a-time)."""
+        if self._set is not None:
+            self.assert_facts(facts)
+            return
         if self._pending is None:
             self._pending = []
         self._pending.append(facts)
@@ -97,6 +117,14 @@ class KnowledgeBase:
     def ready(self) -> None:
         """Assert what was deferred: for callers that ask the backend directly."""
         self._flush()
+        if not self._synced:
+            # The set-at-a-time engine kept the facts in Python only: hand pyDatalog all of
+            # them (and keep it in step from now on).
+            self._synced = True
+            with self.backend.session():
+                for pred, rows in self.inputs.store.items():
+                    if rows:
+                        self.backend.assert_facts(pred, rows)
 
     def _flush(self) -> None:
         pending, self._pending = self._pending, None
@@ -115,7 +143,14 @@ class KnowledgeBase:
     def assert_facts(self, facts: Facts, change: bool = True) -> None:
         """Assert `facts`; `change=False` for rows that only make explicit what the model
         already derives (kept forms asserted on demand): answers stay valid."""
-        self._track(facts, self.inputs.add)
+        new = self._track(facts, self.inputs.add)
+        if self._set is not None:
+            for pred, rows in new.items():
+                self._set.update(pred, added=rows)
+            if not self._synced:
+                if change:
+                    self._changed(facts)
+                return
         if self._pending is not None:
             self._pending.append(facts)
             if change:
@@ -131,7 +166,13 @@ class KnowledgeBase:
     def retract_facts(self, facts: Facts) -> None:
         if not any(facts.values()):
             return
-        self._track(facts, self.inputs.remove)
+        gone = self._track(facts, self.inputs.remove)
+        if self._set is not None:
+            for pred, rows in gone.items():
+                self._set.update(pred, removed=rows)
+            if not self._synced:
+                self._changed(facts)
+                return
         self._flush()
         with self.backend.session():
             for pred, rows in facts.items():
@@ -139,11 +180,20 @@ class KnowledgeBase:
                     self.backend.retract_facts(pred, rows)
         self._changed(facts)
 
-    @staticmethod
-    def _track(facts: Facts, op: Callable[[str, list[Row]], None]) -> None:
+    def _track(
+        self, facts: Facts, op: Callable[[str, list[Row]], list[Row]]
+    ) -> dict[str, list[Row]]:
+        """Apply `op` to the Python copy; returns the rows it changed, per predicate."""
+        # Plan guards are pyDatalog's own; kept forms are facts the set-at-a-time engine
+        # reads like any other (pyDatalog's engine keeps them to itself).
+        kept_too = self._set is not None
+        done: dict[str, list[Row]] = {}
         for pred, rows in facts.items():
-            if rows and "__" not in pred:  # kept forms and plan guards are the engine's own
-                op(pred, rows)
+            if rows and ("__" not in pred or (kept_too and "__plan" not in pred)):
+                changed = op(pred, rows)
+                if changed:
+                    done[pred] = changed
+        return done
 
     def _changed(self, facts: Facts) -> None:
         self.generation += 1
@@ -157,6 +207,11 @@ class KnowledgeBase:
         if not rules:
             return
         self.backend.add_rules(rules)
+        if self._set is not None:
+            self._set.add_rules(
+                Rule(f"compiled {r.head.name}", _atom(r.head), tuple(map(_atom, r.body)), "")
+                for r in rules
+            )
         for rule in rules:
             self._rules_by_head[rule.head.name].append(rule)
         self._reads_memo.clear()
@@ -215,6 +270,12 @@ class KnowledgeBase:
         self._add_rules(self.compiler.compile(predicate, ad))
         name = self.compiler.name(predicate, ad)
         self._ready(name)
+        return self._ask(name, args)
+
+    def _ask(self, name: str, args: Sequence[Value | None]) -> list[tuple[Any, ...]]:
+        """Rows of the compiled (or input) predicate `name`, from the engine in use."""
+        if self._set is not None:
+            return self._set.query(name, args)
         return self.backend.query(name, args)
 
     def class_rows(
@@ -230,7 +291,7 @@ class KnowledgeBase:
         self._add_rules(self.compiler.take_class_rules())
         self._ready(name)
         arity = len(self.program.rules_for(predicate)[0].head.args)
-        return chain, self.backend.query(name, args or (None,) * arity)
+        return chain, self._ask(name, args or (None,) * arity)
 
     @staticmethod
     def expand(
@@ -265,6 +326,13 @@ class KnowledgeBase:
         chain, rows = found
         return self.expand(chain, rows, pos, members)
 
+    def prepare(self, predicate: str, args: Sequence[Value | None]) -> None:
+        """Compile `predicate` for `args` and have the kept forms its rules read supplied (and
+        from then on kept current), as asking it would, without asking."""
+        ad = adornment(args)
+        self._add_rules(self.compiler.compile(predicate, ad))
+        self._ready(self.compiler.name(predicate, ad))
+
     def ensure_compiled(self, predicate: str, args: Sequence[Value | None]) -> None:
         self._add_rules(self.compiler.compile(predicate, adornment(args)))
 
@@ -274,6 +342,8 @@ class KnowledgeBase:
         """Assert, for each key of each planned rule compiled so far, the guard of its cheapest
         plan. Keys that already have one keep it. `rows`, when given, answers the cost
         questions instead of pyDatalog (the same relations, known already)."""
+        if self._set is not None:
+            return  # set-at-a-time evaluation has no plans to choose
         if self._pending is not None:
             self._pending_plans.extend(keys)
             return
@@ -303,6 +373,8 @@ class KnowledgeBase:
                 self.backend.assert_facts(guard, guard_rows)
 
     def forget_plans(self, keys: Iterable[Value]) -> None:
+        if self._set is not None:
+            return
         self._flush()
         gone = set(keys)
         rows: dict[str, list[Row]] = defaultdict(list)
@@ -346,10 +418,10 @@ class KnowledgeBase:
             self._ready(name)
             pairs: set[tuple[Any, Any]] = set()
             if keys is None:
-                pairs = set(self.backend.query(name, (None, None)))
+                pairs = set(self._ask(name, (None, None)))
             else:
                 for key in keys:
-                    pairs.update(self.backend.query(name, (key, None)))
+                    pairs.update(self._ask(name, (key, None)))
             for k, klass in pairs:
                 counts[k] += class_sizes.get(klass, 0)
             return sorted(((k, n) for k, n in counts.items() if n), key=lambda kv: str(kv[0]))
@@ -476,6 +548,10 @@ class _Estimator:
             )
         self.driven[memo_key] = total
         return total
+
+
+def _atom(literal: Literal) -> Atom:
+    return Atom(literal.name, literal.args, literal.negated)
 
 
 def _bind(atom: Atom, row: tuple[Any, ...], env: dict[str, Value]) -> dict[str, Value]:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from operator import itemgetter
 from typing import Any
 
@@ -70,24 +71,131 @@ class SetEvaluator:
         rules: Iterable[Rule],
         facts: Mapping[str, Iterable[Sequence[Any]]],
         aggregates: Iterable[Aggregate] = (),
+        live: Mapping[str, set[Row]] | None = None,
     ) -> None:
+        """`facts` are copied; `live` facts are read in place (a store that changes: call
+        `changed` after each change)."""
         self._rules: dict[str, list[Rule]] = defaultdict(list)
-        self._relations: dict[str, set[Row]] = {}
+        self._base: dict[str, set[Row]] = {}
+        self._live: Mapping[str, set[Row]] = live if live is not None else {}
+        self._relations: dict[str, set[Row]] = {}  # derived relations, whole
         self._aggregates = {a.name: a for a in aggregates}
         self._indexes: dict[tuple[str, tuple[int, ...] | None, tuple[int, ...]], Any] = {}
-        self._projections: dict[tuple[str, tuple[int, ...]], set[Row]] = {}
+        # Projections, with how many rows give each projected row (so that a removal keeps
+        # a projected row another row still gives).
+        self._projections: dict[tuple[str, tuple[int, ...]], dict[Row, int]] = {}
+        # Derived relations asked with bound positions: (name, positions) -> (rows by key,
+        # keys asked so far). Only the rows of asked keys are derived.
+        self._seeded: dict[tuple[str, tuple[int, ...]], tuple[dict[Key, list[Row]], set[Key]]] = {}
         self._busy: set[str] = set()  # relations being derived (recursion is detected)
+        self._reads_memo: dict[str, frozenset[str]] = {}
         for name, rows in facts.items():
-            self._relations.setdefault(name, set()).update(map(tuple, rows))
+            self._base.setdefault(name, set()).update(map(tuple, rows))
         self.add_rules(rules)
+
+    def changed(self, names: Iterable[str]) -> None:
+        """The facts of `names` changed: forget their indexes and what is derived from them
+        (through the rules, transitively); what reads none of them stays."""
+        stale = set(names)
+        stale |= {d for d in (*self._rules, *self._aggregates) if self._reads(d) & stale}
+        for name in stale:
+            self._relations.pop(name, None)
+        self._seeded = {k: v for k, v in self._seeded.items() if k[0] not in stale}
+        self._indexes = {k: v for k, v in self._indexes.items() if k[0] not in stale}
+        self._projections = {k: v for k, v in self._projections.items() if k[0] not in stale}
+
+    def _reads(self, name: str) -> frozenset[str]:
+        """Every predicate the rules of `name` read, directly or below."""
+        found = self._reads_memo.get(name)
+        if found is None:
+            out: set[str] = set()
+            todo = [name]
+            while todo:
+                pred = todo.pop()
+                agg = self._aggregates.get(pred)
+                below = [agg.source] if agg is not None else []
+                below += [a.predicate for r in self._rules.get(pred, ()) for a in r.body]
+                for b in below:
+                    if b not in out:
+                        out.add(b)
+                        todo.append(b)
+            found = self._reads_memo[name] = frozenset(out)
+        return found
+
+    def update(self, name: str, added: Iterable[Row] = (), removed: Iterable[Row] = ()) -> None:
+        """Facts of `name` were added or removed in the live store: bring its indexes,
+        projections and value sets up to date in place (a few rows change, the relation is
+        large), and forget what is derived from it."""
+        added, removed = list(added), list(removed)
+        if not added and not removed:
+            return
+        appeared: dict[tuple[int, ...] | None, list[Row]] = {None: added}
+        vanished: dict[tuple[int, ...] | None, list[Row]] = {None: removed}
+        for (n, kept), counts in self._projections.items():
+            if n != name:
+                continue
+            get = _row_of([(i, None) for i in kept])
+            came, went = appeared.setdefault(kept, []), vanished.setdefault(kept, [])
+            for row in added:
+                r = get(row)
+                c = counts.get(r, 0)
+                counts[r] = c + 1
+                if not c:
+                    came.append(r)
+            for row in removed:
+                r = get(row)
+                c = counts[r] - 1
+                if c:
+                    counts[r] = c
+                else:
+                    del counts[r]
+                    went.append(r)
+        sets = []
+        for slot, index in self._indexes.items():
+            n, keep, pos = slot
+            if n != name:
+                continue
+            if pos and pos[-1] < 0:
+                sets.append(slot)
+                continue
+            get = _getter(pos)
+            for r in vanished.get(keep, ()):
+                bucket = index[get(r)]
+                bucket.remove(r)
+                if not bucket:
+                    del index[get(r)]
+            for r in appeared.get(keep, ()):
+                index.setdefault(get(r), []).append(r)
+        for n, keep, tagged in sets:
+            pos, at = tagged[:-1], -1 - tagged[-1]
+            by_key = self.index(name, keep, pos)  # rows by key, already up to date
+            values = self._indexes[(n, keep, tagged)]
+            get = _getter(pos)
+            for k in {get(r) for r in (*appeared.get(keep, ()), *vanished.get(keep, ()))}:
+                rows = by_key.get(k)
+                if rows:
+                    values[k] = frozenset(r[at] for r in rows)
+                else:
+                    values.pop(k, None)
+        stale = {d for d in (*self._rules, *self._aggregates) if name in self._reads(d)}
+        for d in stale:
+            self._relations.pop(d, None)
+        self._seeded = {k: v for k, v in self._seeded.items() if k[0] not in stale}
+        self._indexes = {k: v for k, v in self._indexes.items() if k[0] not in stale}
+        self._projections = {k: v for k, v in self._projections.items() if k[0] not in stale}
+
+    def lazy(self, name: str) -> bool:
+        """Whether `name` is derived and not yet derived whole."""
+        return name not in self._relations and (name in self._rules or name in self._aggregates)
 
     def add_rules(self, rules: Iterable[Rule]) -> None:
         """More rules (e.g. the planner's class forms); their heads must not be facts."""
         for rule in rules:
             name = rule.head.predicate
-            if name in self._relations and name not in self._rules:
+            if name in self._base or name in self._live:
                 raise RuleError(f"{rule.rule_id}: {name} is given as facts")
             self._rules[name].append(rule)
+        self._reads_memo.clear()
 
     @property
     def defined(self) -> frozenset[str]:
@@ -104,6 +212,11 @@ class SetEvaluator:
         found = self._relations.get(name)
         if found is not None:
             return found
+        found = self._base.get(name)
+        if found is None:
+            found = self._live.get(name)
+        if found is not None or not self.lazy(name):
+            return found if found is not None else set()
         if name in self._busy:
             raise RuleError(f"{name} is recursive: set-at-a-time evaluation needs strata")
         self._busy.add(name)
@@ -128,21 +241,59 @@ class SetEvaluator:
         key = args[pos[0]] if len(pos) == 1 else tuple(args[i] for i in pos)
         return list(self.index(name, None, pos).get(key, ()))
 
+    def query(self, name: str, args: Sequence[Any | None]) -> list[Row]:
+        """Rows of `name` matching `args` (None: any value), deriving only what the bound
+        values reach (a bound question: the bound values seed every rule below)."""
+        pos = tuple(i for i, a in enumerate(args) if a is not None)
+        if not pos or not self.lazy(name):
+            return self.rows(name, args)
+        key = args[pos[0]] if len(pos) == 1 else tuple(args[i] for i in pos)
+        return list(self.answer(name, pos, {key}).get(key, ()))
+
+    def answer(self, name: str, pos: tuple[int, ...], keys: set[Key]) -> dict[Key, list[Row]]:
+        """Rows of `name` grouped by their values at `pos`, holding at least those of `keys`.
+        A relation not derived whole is derived for the keys not asked before only."""
+        if not self.lazy(name):
+            return self.index(name, None, pos)
+        agg = self._aggregates.get(name)
+        if agg is not None and pos != (0,):
+            return self.index(name, None, pos)  # counts are asked by their key, or whole
+        index, done = self._seeded.setdefault((name, pos), ({}, set()))
+        todo = keys - done
+        if not todo:
+            return index
+        done |= todo
+        if name in self._busy:
+            raise RuleError(f"{name} is recursive: set-at-a-time evaluation needs strata")
+        self._busy.add(name)
+        try:
+            found: set[Row] = set()
+            if agg is not None:
+                source = self.answer(agg.source, (0,), todo)
+                for k in todo:
+                    n = len({row[1] for row in source.get(k, ())})
+                    if n:
+                        found.add((k, n))
+            for rule in self._rules.get(name, ()):
+                found |= self._rule_rows(rule, (pos, todo))
+        finally:
+            self._busy.discard(name)
+        get = _getter(pos)
+        for row in found:
+            index.setdefault(get(row), []).append(row)
+        return index
+
     # --- indexes -------------------------------------------------------------------------------
 
-    def members(self, name: str, keep: tuple[int, ...] | None) -> set[Row]:
+    def members(self, name: str, keep: tuple[int, ...] | None) -> AbstractSet[Row]:
         """The rows of `name`, projected onto `keep` when given."""
         if keep is None:
             return self.relation(name)
         found = self._projections.get((name, keep))
         if found is None:
-            get = _getter(keep)
-            if len(keep) == 1:
-                found = {(get(row),) for row in self.relation(name)}
-            else:
-                found = set(map(get, self.relation(name)))
+            found = Counter(map(_row_of([(i, None) for i in keep]), self.relation(name)))
             self._projections[(name, keep)] = found
-        return found
+        return found.keys()
 
     def index(
         self, name: str, keep: tuple[int, ...] | None, pos: tuple[int, ...]
@@ -174,14 +325,54 @@ class SetEvaluator:
 
     # --- rule bodies ---------------------------------------------------------------------------
 
-    def _rule_rows(self, rule: Rule) -> set[Row]:
+    def _rule_rows(
+        self, rule: Rule, seed: tuple[tuple[int, ...], set[Key]] | None = None
+    ) -> set[Row]:
+        """The rows `rule` derives; with a seed (head positions, their values), only those
+        whose values at those positions are among the seed's."""
         used = Counter(
             a.name for atom in (rule.head, *rule.body) for a in atom.args if isinstance(a, Var)
         )
         literals = [_narrow(atom, used) for atom in rule.body]
         out: set[Row] = set()
-        _Join(self, rule, out).run({}, [()], literals)
+        slots: dict[str, int] = {}
+        envs: list[Row] = [()]
+        if seed is not None:
+            slots, envs = _seed_envs(rule.head, *seed)
+        _Join(self, rule, out, seed is not None).run(slots, envs, literals)
         return out
+
+
+def _seed_envs(
+    head: Atom, pos: tuple[int, ...], keys: set[Key]
+) -> tuple[dict[str, int], list[Row]]:
+    """Partial rows binding the head's variables at `pos` to each key (keys that a constant
+    or a repeated variable of the head rejects give none)."""
+    slots: dict[str, int] = {}
+    order: list[int] = []  # per key component: the slot, or -1 (compare with the constant)
+    for p in pos:
+        a = head.args[p]
+        if isinstance(a, Var):
+            order.append(slots.setdefault(a.name, len(slots)))
+        else:
+            order.append(-1)
+    envs: list[Row] = []
+    for key in keys:
+        values = (key,) if len(pos) == 1 else key
+        env: list[Any] = [None] * len(slots)
+        ok = True
+        for p, s, v in zip(pos, order, values, strict=True):
+            if s < 0:
+                ok = v == head.args[p]
+            elif env[s] is None or env[s] == v:
+                env[s] = v
+            else:
+                ok = False
+            if not ok:
+                break
+        if ok:
+            envs.append(tuple(env))
+    return slots, envs
 
 
 def _narrow(atom: Atom, used: Counter[str]) -> _Lit:
@@ -199,8 +390,41 @@ class _Join:
     """One rule body evaluated over partial rows: tuples of variable values, in the order the
     variables got bound (`slots` maps a variable to its place)."""
 
-    def __init__(self, ev: SetEvaluator, rule: Rule, out: set[Row]) -> None:
+    def __init__(self, ev: SetEvaluator, rule: Rule, out: set[Row], seeded: bool = False) -> None:
         self.ev, self.rule, self.out = ev, rule, out
+        # Seeded: derived literals are derived only for the values the partial rows carry.
+        self.seeded = seeded
+
+    def _lazy(self, lit: _Lit) -> bool:
+        return self.seeded and self.ev.lazy(lit[0].predicate)
+
+    def _index(
+        self, lit: _Lit, bpos: tuple[int, ...], envs: list[Row], key: Callable[[Row], Key]
+    ) -> dict[Key, list[Row]]:
+        """`lit`'s rows grouped by their values at `bpos` (positions of the literal as read),
+        for at least the keys of `envs`."""
+        atom, keep = lit
+        if not self._lazy(lit):
+            return self.ev.index(atom.predicate, keep, bpos)
+        orig = bpos if keep is None else tuple(keep[i] for i in bpos)
+        found = self.ev.answer(atom.predicate, orig, {key(e) for e in envs})
+        if keep is None:
+            return found
+        project = _row_of([(i, None) for i in keep])
+        return {k: list({project(r) for r in rows}) for k, rows in found.items()}
+
+    def _value_sets(
+        self,
+        lit: _Lit,
+        bpos: tuple[int, ...],
+        at: int,
+        envs: list[Row],
+        key: Callable[[Row], Key],
+    ) -> dict[Key, frozenset[Any]]:
+        if not self._lazy(lit):
+            return self.ev.value_sets(lit[0].predicate, lit[1], bpos, at)
+        found = self._index(lit, bpos, envs, key)
+        return {k: frozenset(r[at] for r in rows) for k, rows in found.items()}
 
     def run(self, slots: dict[str, int], envs: list[Row], remaining: list[_Lit]) -> None:
         while envs:
@@ -219,7 +443,13 @@ class _Join:
                         f"({remaining[0][0]})"
                     )
                 # Nothing bound yet: start from the smallest relation.
-                lit = min(positives, key=lambda x: len(self.ev.relation(x[0].predicate)))
+                # (Seeded: one that is there already rather than a relation derived whole.)
+                lit = min(
+                    positives,
+                    key=lambda x: (
+                        (1, 0) if self._lazy(x) else (0, len(self.ev.relation(x[0].predicate)))
+                    ),
+                )
                 slots, envs, remaining = self._join(slots, envs, lit, remaining)
                 continue
             lookup = next((lit for lit in candidates if self._is_lookup(lit, slots)), None)
@@ -228,7 +458,7 @@ class _Join:
                 continue
             # Route each partial row through the literal that meets the fewest rows for it.
             groups: dict[int, list[Row]] = defaultdict(list)
-            probes = [self._probe(lit, slots) for lit in candidates]
+            probes = [self._probe(lit, slots, envs) for lit in candidates]
             for env in envs:
                 best, best_n = 0, -1
                 for k, (index, key) in enumerate(probes):
@@ -253,8 +483,16 @@ class _Join:
             if not all(not isinstance(a, Var) or a.name in slots for a in atom.args):
                 rest.append(lit)
                 continue
-            rows = self.ev.members(atom.predicate, lit[1])
             key = _row_of(_picks(atom, slots))
+            rows: AbstractSet[Any]
+            if self._lazy(lit):
+                # Ask the derived relation for these rows only (every position bound).
+                keep = lit[1] or tuple(range(len(atom.args)))
+                whole = _key_of(_picks(atom, slots))
+                found = self.ev.answer(atom.predicate, keep, {whole(e) for e in envs})
+                rows = {(k,) for k in found} if len(keep) == 1 else set(found)
+            else:
+                rows = self.ev.members(atom.predicate, lit[1])
             if atom.negated:
                 envs = [e for e in envs if key(e) not in rows]
             else:
@@ -262,15 +500,18 @@ class _Join:
         return envs, rest
 
     def _is_lookup(self, lit: _Lit, slots: dict[str, int]) -> bool:
+        if self._lazy(lit):
+            return False
         index = self.ev.index(lit[0].predicate, lit[1], _bound_positions(lit[0], slots))
         return len(index) == len(self.ev.members(lit[0].predicate, lit[1]))
 
     def _probe(
-        self, lit: _Lit, slots: dict[str, int]
+        self, lit: _Lit, slots: dict[str, int], envs: list[Row]
     ) -> tuple[dict[Key, list[Row]], Callable[[Row], Key]]:
         bpos = _bound_positions(lit[0], slots)
         picks = _picks(lit[0], slots)
-        return self.ev.index(lit[0].predicate, lit[1], bpos), _key_of([picks[i] for i in bpos])
+        key = _key_of([picks[i] for i in bpos])
+        return self._index(lit, bpos, envs, key), key
 
     def _join(
         self, slots: dict[str, int], envs: list[Row], lit: _Lit, remaining: list[_Lit]
@@ -296,7 +537,7 @@ class _Join:
                     take.append(i)
         if len(take) == 1 and not same:
             return self._intersect(slots, envs, lit, remaining, key, take[0], new_slots)
-        index = self.ev.index(atom.predicate, lit[1], bpos)
+        index = self._index(lit, bpos, envs, key)
         out: list[Row] = []
         extend = _row_of([(i, None) for i in take])  # a tuple even for one new variable
         for env in envs:
@@ -320,14 +561,8 @@ class _Join:
         intersected (in C, as sets) with those of every other literal this variable completes,
         negated ones subtracted. Those literals are consumed here."""
         var = lit[0].args[at]
-        ev = self.ev
-        probes = [
-            (
-                ev.value_sets(lit[0].predicate, lit[1], _bound_positions(lit[0], slots), at),
-                key,
-                False,
-            )
-        ]
+        first_sets = self._value_sets(lit, _bound_positions(lit[0], slots), at, envs, key)
+        probes = [(first_sets, key, False)]
         rest: list[_Lit] = []
         for other in remaining:
             atom = other[0]
@@ -338,8 +573,9 @@ class _Join:
                 continue
             bpos = _bound_positions(atom, slots)
             picks = _picks(atom, slots)
-            sets = ev.value_sets(atom.predicate, other[1], bpos, atom.args.index(var))
-            probes.append((sets, _key_of([picks[i] for i in bpos]), atom.negated))
+            okey = _key_of([picks[i] for i in bpos])
+            sets = self._value_sets(other, bpos, atom.args.index(var), envs, okey)
+            probes.append((sets, okey, atom.negated))
         empty: frozenset[Any] = frozenset()
         out: list[Row] = []
         (first, first_key, _), *others = probes
