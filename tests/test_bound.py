@@ -30,3 +30,18 @@ def test_bound_answers_equal_the_full_evaluation(snapshot: Snapshot) -> None:
         assert bound.policies_selecting_object(o) == full.policies_selecting_object(o)
     for c in enc.wecs:
         assert bound.policies_selecting_wec(c) == full.policies_selecting_wec(c)
+
+
+@settings(BASE_SETTINGS, max_examples=15)
+@given(snapshots(valid_cluster_selectors=False))
+def test_pydatalogs_bound_answers_equal_the_set_at_a_time_ones(snapshot: Snapshot) -> None:
+    setwise = BoundModel(snapshot, engine="setwise")
+    plain = BoundModel(snapshot, engine="pydatalog")
+    for p in setwise.ids:
+        assert plain.resolution(p) == setwise.resolution(p)
+        assert plain.matching_cluster_selectors(p) == setwise.matching_cluster_selectors(p)
+    enc = setwise.encoding
+    for o in enc.objects:
+        assert plain.policies_selecting_object(o) == setwise.policies_selecting_object(o)
+    for c in enc.wecs:
+        assert plain.policies_selecting_wec(c) == setwise.policies_selecting_wec(c)

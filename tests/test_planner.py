@@ -59,9 +59,9 @@ def test_orders_bind_before_negation_and_follow_bound_arguments() -> None:
 @given(snapshots(valid_cluster_selectors=False))
 def test_every_plan_gives_the_same_relations(snapshot: Snapshot) -> None:
     # pyDatalog derives everything through the planned access paths (not set-at-a-time).
-    chosen = observable(Model(snapshot, full="pydatalog").result)
+    chosen = observable(Model(snapshot, engine="pydatalog").result)
     for plan in range(_plan_count()):
-        forced = Model(snapshot, forced_plan=plan, full="pydatalog")
+        forced = Model(snapshot, forced_plan=plan, engine="pydatalog")
         assert observable(forced.result) == chosen, plan
 
 

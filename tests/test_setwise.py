@@ -147,7 +147,7 @@ def test_every_relation_equals_pydatalogs(snapshot: Snapshot) -> None:
 @given(snapshots(valid_cluster_selectors=False))
 def test_model_built_set_at_a_time_equals_the_pydatalog_build(snapshot: Snapshot) -> None:
     assert observable(Model(snapshot).result) == observable(
-        Model(snapshot, full="pydatalog").result
+        Model(snapshot, engine="pydatalog").result
     )
 
 

@@ -36,6 +36,7 @@ from bindlog.cli.common import (
 )
 from bindlog.cli.faults import Terminated, guarded_streams, handle_sigterm, report_fault
 from bindlog.cli.parser import BindlogParser, examples
+from bindlog.engines import ENGINE_VARIABLE, ENGINES
 from bindlog.errors import BindlogError, InputError
 from bindlog.textsafe import escape_terminal
 
@@ -82,6 +83,9 @@ def _run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     for flag in ("output_file", "output_dir"):
         if getattr(args, flag, None) == "":
             parser.error(f"--{flag.replace('_', '-')} needs a path, not an empty string")
+    engine = os.environ.get(ENGINE_VARIABLE)
+    if engine and engine not in ENGINES:
+        parser.error(f"${ENGINE_VARIABLE}={engine!r}: use " + " or ".join(ENGINES))
     if hasattr(args, "resource_map"):  # the input flags; `bindlog test` has them without -f
         args.options = options(args, parser)
         args.limits = limits_from(args)

@@ -22,19 +22,24 @@ from bindlog.engine.interface import OUTPUTS, SELECTED
 from bindlog.engine.kb import KnowledgeBase
 from bindlog.engine.program import Program
 from bindlog.engine.pydatalog_backend import Backend, Value, no_gc
+from bindlog.engines import default_engine
 from bindlog.model import Snapshot
 
 
 class BoundModel:
     """A snapshot's knowledge base, asked bound questions only."""
 
-    def __init__(self, snapshot: Snapshot, program: Program | None = None) -> None:
+    def __init__(
+        self, snapshot: Snapshot, program: Program | None = None, engine: str | None = None
+    ) -> None:
         from bindlog.engine.incremental import checked_program
 
         self.snapshot = snapshot
         with no_gc():
             self._enc, facts = encode(snapshot)
-            self._kb = KnowledgeBase(program or checked_program(), materialize=False)
+            self._kb = KnowledgeBase(
+                program or checked_program(), materialize=False, engine=engine or default_engine()
+            )
             self._kb.assert_facts(facts)
             # Every output's rules are loaded (not run), so that pyDatalog knows each input
             # predicate the explainer may ask directly, even one without facts.
@@ -68,7 +73,7 @@ class BoundModel:
         the path reaches a planned rule, plans are chosen first for the clauses `keys` (those
         the bound arguments reach), or else for every clause."""
         kb = self._kb
-        with no_gc(), kb.backend.session():
+        with no_gc(), kb.session():
             if kb.reaches_plans(predicate, args):
                 kb.choose_plans(self._enc.clause_ids if keys is None else keys)
             return kb.query(predicate, args)

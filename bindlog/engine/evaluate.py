@@ -140,7 +140,7 @@ class Result:
         """(policy id, object) -> indices of that policy's clauses matching the object, read
         from the rules' clause_matches relation."""
         kb, enc = self.kb, self.encoding
-        with kb.backend.session():
+        with kb.session():
             rows = kb.query("clause_matches", (None, None))
         out: dict[tuple[int, WorkloadObject], list[int]] = defaultdict(list)
         for j, o in rows:
@@ -151,7 +151,7 @@ class Result:
     def matching_cluster_selectors(self, p: int) -> dict[str, tuple[int, ...]]:
         """WEC name -> indices of policy p's clusterSelectors that select it (selects_wec_via)."""
         kb = self.kb
-        with kb.backend.session():
+        with kb.session():
             rows = kb.query("selects_wec_via", (p, None, None))
         return cluster_selector_indices(self.encoding, p, rows)
 

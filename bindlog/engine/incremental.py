@@ -55,6 +55,7 @@ from bindlog.engine.planner import Compiler
 from bindlog.engine.program import Program, parse_program
 from bindlog.engine.pydatalog_backend import no_gc
 from bindlog.engine.setwise import SetEvaluator
+from bindlog.engines import check_engine, default_engine
 from bindlog.model import (
     BindingPolicy,
     Cluster,
@@ -90,17 +91,17 @@ class Model:
         snapshot: Snapshot,
         program: Program | None = None,
         forced_plan: int | None = None,
-        full: str = "setwise",
+        engine: str | None = None,
     ) -> None:
-        """`full` says which engine derives the relations, on load and after each change:
-        "setwise", the set-at-a-time evaluator (engine/setwise.py), or "pydatalog", through
-        the planned access paths (`forced_plan`: tests force one). Both read the same rules
-        (tests/test_setwise.py)."""
-        if full not in ("setwise", "pydatalog"):
-            raise ValueError(f"unknown full evaluation {full!r}")
+        """`engine` derives the relations, on load and after each change: "setwise", the
+        set-at-a-time evaluator (engine/setwise.py), or "pydatalog", through the planned
+        access paths (`forced_plan`: tests force one); default: `default_engine()`. Both read
+        the same rules and give the same relations (tests/test_setwise.py)."""
+        engine = engine or default_engine()
+        check_engine(engine)
         self._program = program or checked_program()
         self._forced_plan = forced_plan
-        self._setwise = full == "setwise"
+        self._setwise = engine == "setwise"
         self._base_bindings = snapshot.bindings
         with no_gc():
             self._build(snapshot)
@@ -156,7 +157,7 @@ class Model:
             ask = lambda pred, arity: full.relation(pred)  # noqa: E731
         else:
             ask = lambda pred, arity: kb.query(pred, (None,) * arity)  # noqa: E731
-        with kb.backend.session():
+        with kb.session():
             self._invalid = {int(p) for (p,) in ask("policy_invalid", 1)}
             self._dests: dict[int, set[int]] = defaultdict(set)
             members: dict[str, dict[Any, list[Any]]] = {
@@ -378,7 +379,7 @@ class Model:
             for p, o in full.relation("singleton_problem"):
                 self._problems.setdefault(int(o), set()).add(int(p))
             return
-        with kb.backend.session():
+        with kb.session():
             if not kb.query("clause_want_singleton", (None,)) and not (
                 self._counts or self._problems
             ):
@@ -609,7 +610,7 @@ class Model:
         for name in namespaces:
             dirty_p |= self._flipped_policies(ns_before[name], self._namespace_answers(name))
         dirty_p -= gone_p
-        with kb.backend.session():
+        with kb.session():
             changed_inputs = {
                 pred for facts in (retract, vocab) for pred, rows in facts.items() if rows
             }
@@ -638,7 +639,7 @@ class Model:
     def _namespace_answers(self, name: str) -> set[int]:
         if not self._namespace_reader_is_sole():
             return set()
-        with self._kb.backend.session():
+        with self._kb.session():
             return {int(t) for t, _ in self._kb.query(self._NAMESPACE_READER, (None, name))}
 
     def _flipped_policies(self, before: set[int], after: set[int]) -> set[int]:
@@ -740,7 +741,7 @@ class Model:
             return True
         # Scanning the touched policies' objects costs more than a whole WEC change: only
         # when some clause asks for singleton status at all.
-        with self._kb.backend.session():
+        with self._kb.session():
             if not self._kb.query("clause_want_singleton", (None,)):
                 return False
         return any(_SINGLETON in mods for p in touched for mods in self._objs.get(p, {}).values())

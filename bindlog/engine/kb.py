@@ -9,7 +9,8 @@ planned predicate is chosen per key from costs estimated by asking the knowledge
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from bindlog.engine.facts import Facts, Row
@@ -19,6 +20,7 @@ from bindlog.engine.planner import CompiledRule, Compiler, Literal, PlannedRule,
 from bindlog.engine.program import Atom, Program, Rule, Var
 from bindlog.engine.pydatalog_backend import Backend, Value
 from bindlog.engine.setwise import SetEvaluator
+from bindlog.engines import check_engine
 
 # Answers `(predicate, args)` with every matching row (None: unbound), as KnowledgeBase.query.
 RowSource = Callable[[str, Sequence[Value | None]], list[tuple[Any, ...]]]
@@ -50,10 +52,9 @@ class KnowledgeBase:
         """`engine` answers the queries: "pydatalog", or "setwise" (engine/setwise.py: the
         same compiled rules evaluated set-at-a-time over the Python copy of the facts, with
         no plans to choose; pyDatalog gets the facts only if its backend is asked directly)."""
-        if engine not in ("pydatalog", "setwise"):
-            raise ValueError(f"unknown engine {engine!r}")
+        check_engine(engine)
         self.program = program
-        self.backend = Backend()
+        self._backend: Backend | None = None  # created when pyDatalog is first needed
         self.engine = engine
         # Without materialization every rule derives from the input facts: what a knowledge
         # base that only answers bound questions (and never derives everything) needs.
@@ -94,6 +95,23 @@ class KnowledgeBase:
             self._set = SetEvaluator((), {}, (), live=self.inputs.store)
             self._synced = False
         self.assert_facts(program_facts(program))
+
+    @property
+    def backend(self) -> Backend:
+        """The pyDatalog knowledge base (created, with its rules, on first use)."""
+        if self._backend is None:
+            self._backend = Backend()
+            self._backend.add_rules(r for rules in self._rules_by_head.values() for r in rules)
+        return self._backend
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Hold the engine ready across many calls (pyDatalog: its knowledge base active)."""
+        if self._set is not None and not self._synced:
+            yield
+            return
+        with self.backend.session():
+            yield
 
     # --- facts -----------------------------------------------------------------------------
 
@@ -206,7 +224,8 @@ class KnowledgeBase:
     def _add_rules(self, rules: list[CompiledRule]) -> None:
         if not rules:
             return
-        self.backend.add_rules(rules)
+        if self._set is None or self._synced:
+            self.backend.add_rules(rules)
         if self._set is not None:
             self._set.add_rules(
                 Rule(f"compiled {r.head.name}", _atom(r.head), tuple(map(_atom, r.body)), "")

@@ -15,8 +15,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from pyDatalog import Logic, pyEngine
-
 from bindlog.engine.planner import CompiledRule
 from bindlog.engine.program import Var
 
@@ -43,6 +41,9 @@ class Backend:
     """A pyDatalog knowledge base holding the bindlog rules and one snapshot's facts."""
 
     def __init__(self) -> None:
+        # Imported here: a run that never asks pyDatalog (set-at-a-time) never loads it.
+        from pyDatalog import Logic
+
         with _lock, no_gc():
             self._logic = Logic()  # a fresh, empty knowledge base for this thread
             self._logic = Logic(True)
@@ -62,12 +63,16 @@ class Backend:
 
     @contextmanager
     def _active(self) -> Iterator[None]:
+        from pyDatalog import Logic
+
         with _lock, no_gc():
             if getattr(Logic.tl, "logic", None) is not self._logic:
                 Logic.tl.logic = self._logic
             yield
 
     def _pred(self, name: str, arity: int) -> Any:
+        from pyDatalog import pyEngine
+
         pred = self._preds.get((name, arity))
         if pred is None:
             pred = pyEngine.Pred(name, arity)
@@ -77,13 +82,19 @@ class Backend:
 
     def assert_facts(self, name: str, rows: Iterable[Sequence[Value]]) -> int:
         """Add ground facts `name(*row)`; returns how many rows were given."""
+        from pyDatalog import pyEngine
+
         return self._each_fact(pyEngine.assert_, name, rows)
 
     def retract_facts(self, name: str, rows: Iterable[Sequence[Value]]) -> int:
         """Remove ground facts `name(*row)`; returns how many rows were given."""
+        from pyDatalog import pyEngine
+
         return self._each_fact(pyEngine.retract, name, rows)
 
     def _each_fact(self, op: Any, name: str, rows: Iterable[Sequence[Value]]) -> int:
+        from pyDatalog import pyEngine
+
         count = 0
         with self._active():
             const, clause, literal = pyEngine.Const, pyEngine.Clause, pyEngine.Literal
@@ -99,6 +110,8 @@ class Backend:
 
     def add_rules(self, rules: Iterable[CompiledRule]) -> None:
         """Add rules compiled from binding.dl, as clause objects (no text is parsed or run)."""
+        from pyDatalog import pyEngine
+
         with self._active():
             for rule in rules:
                 head = self._literal(rule.head.name, rule.head.args)
@@ -109,10 +122,14 @@ class Backend:
 
     @staticmethod
     def _literal(name: str, args: Sequence[Var | str | int]) -> Any:
+        from pyDatalog import pyEngine
+
         terms = [pyEngine.Var(a.name) if isinstance(a, Var) else pyEngine.Const(a) for a in args]
         return pyEngine.Literal(name, terms)
 
     def _ask(self, name: str, args: Sequence[Value | None]) -> Any:
+        from pyDatalog import pyEngine
+
         pred = self._pred(name, len(args))
         terms = [
             pyEngine.Var(f"V{i}") if a is None else pyEngine.Const(a) for i, a in enumerate(args)
