@@ -65,3 +65,15 @@ def test_explanations_agree(argv: list[str], monkeypatch: pytest.MonkeyPatch) ->
     setwise, pydatalog = _both(monkeypatch, *argv, "-f", EXAMPLE)
     assert setwise == pydatalog
     assert setwise.startswith("exit 0")
+
+
+def test_an_unknown_engine_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BINDLOG_ENGINE", "prolog")
+    with pytest.raises(SystemExit) as exit_:
+        main(["resolve", "-f", EXAMPLE], io.StringIO(), io.StringIO())
+    assert exit_.value.code == 2  # argparse's usage error, as `python -m bindlog` exits
+    assert capsys.readouterr().err.endswith(
+        "bindlog: error: $BINDLOG_ENGINE='prolog': use setwise or pydatalog\n"
+    )

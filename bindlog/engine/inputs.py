@@ -41,6 +41,9 @@ class InputRows:
     def add(self, name: str, rows: Iterable[Sequence[Any]]) -> list[Row]:
         """Add `rows`; returns those that were not there."""
         have = self._rows[name]
+        if not have:  # the first load of a relation: nothing to compare with
+            have.update(map(tuple, rows))
+            return list(have)
         new = [r for r in map(tuple, rows) if r not in have]
         have.update(new)
         if new:

@@ -126,7 +126,8 @@ class SetEvaluator:
         """Facts of `name` were added or removed in the live store: bring its indexes,
         projections and value sets up to date in place (a few rows change, the relation is
         large), and forget what is derived from it."""
-        added, removed = list(added), list(removed)
+        added = added if isinstance(added, list) else list(added)
+        removed = removed if isinstance(removed, list) else list(removed)
         if not added and not removed:
             return
         appeared: dict[tuple[int, ...] | None, list[Row]] = {None: added}
