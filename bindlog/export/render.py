@@ -12,6 +12,7 @@ encoders may write differently.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any, TextIO
@@ -88,10 +89,14 @@ def dumps_json(doc: object) -> str:
         return text
     # Outside strings orjson writes only printable ASCII and newlines; inside them it has
     # escaped every control character already. What is left to escape is DEL and non-ASCII.
-    return _NOT_ASCII.sub(_escape, text)
+    return _not_ascii().sub(_escape, text)
 
 
-_NOT_ASCII = re.compile("[\x7f-\U0010ffff]")
+@functools.cache
+def _not_ascii() -> re.Pattern[str]:
+    # Compiled on first use: a class over all of Unicode takes ~10 ms, which ASCII output
+    # (nearly all of it) need not pay at every start.
+    return re.compile("[\x7f-\U0010ffff]")
 
 
 def _escape(match: re.Match[str]) -> str:
