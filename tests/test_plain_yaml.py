@@ -5,7 +5,9 @@ where it should be (else the parity checks would prove nothing)."""
 from __future__ import annotations
 
 import datetime
+import gc
 import os
+import weakref
 from typing import Any
 
 import pytest
@@ -13,7 +15,13 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bindlog.adapters.bounded_parse import Budget, LimitExceeded, _documents, _LibyamlLoader
+from bindlog.adapters.bounded_parse import (
+    Budget,
+    LimitExceeded,
+    _documents,
+    _LibyamlLoader,
+    yaml_documents,
+)
 from bindlog.adapters.plain_yaml import Declined
 
 # Alias-free pieces (the fast path is only given texts without aliases): scalars of every core
@@ -142,3 +150,24 @@ def test_every_manifest_of_the_repository_reads_the_same_both_ways(path: str) ->
     assert _outcome(text, True, (3_000_000, 2_000_000, 100)) == _outcome(
         text, False, (3_000_000, 2_000_000, 100)
     )
+
+
+def test_a_loader_is_freed_without_the_cyclic_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `python -m bindlog` runs with the collector off: a loader caught in a reference cycle
+    # would keep its whole input text until the process ends.
+    made: list[weakref.ref[_LibyamlLoader]] = []
+    init = _LibyamlLoader.__init__
+
+    def recorded(self: _LibyamlLoader, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        made.append(weakref.ref(self))
+
+    monkeypatch.setattr(_LibyamlLoader, "__init__", recorded)
+    gc.disable()
+    try:
+        docs = list(yaml_documents("a: 1\n---\nb: [x, 2]\n", _budget()))
+        assert docs == [{"a": 1}, {"b": ["x", 2]}]
+        assert made
+        assert all(ref() is None for ref in made)
+    finally:
+        gc.enable()

@@ -61,14 +61,15 @@ class PlainYaml:
             return tag
         return _general_resolve(self, kind, value, implicit)
 
-    plain_builder: _Builder | None = None
+    plain_scalars: dict[str, Any] | None = None
 
     def construct_plain(self, node: Any) -> Any:
         """The document at `node`, as the loader's construct_document would build it."""
-        if self.plain_builder is None:
-            scalars = {tag: self.yaml_constructors[tag] for tag in SCALAR_TAGS}
-            self.plain_builder = _Builder(self, scalars, self.max_collection_depth)
-        return self.plain_builder.build(node, 1)
+        if self.plain_scalars is None:
+            self.plain_scalars = {tag: self.yaml_constructors[tag] for tag in SCALAR_TAGS}
+        # A builder per document: kept on the loader, it would make a reference cycle, which
+        # a run without the cyclic collector (bindlog.__main__) never frees, and with it the text.
+        return _Builder(self, self.plain_scalars, self.max_collection_depth).build(node, 1)
 
 
 class _Builder:
