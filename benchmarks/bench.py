@@ -8,7 +8,8 @@ of each, the peak RSS of each child (from wait4, so each process's own peak), an
 median ratios of CPU time (user + system), which other load on the machine disturbs less.
 
 Table 2 breaks one in-process resolve into stages (parse, validate+IR, facts, evaluate, export,
-render) with the pairs it selected; `--trace-memory` adds tracemalloc's peak per stage.
+render) with the pairs it selected, the cyclic collector off as in the CLI; `--trace-memory`
+adds tracemalloc's peak per stage.
 
 Figures are ratios to the parse of the same input in the same run, never asserted. Inputs come
 from generate.py and are cached under benchmarks/data/ (L takes a minute to write). L holds more
@@ -157,7 +158,9 @@ def whole_process(
 
 
 def stages(directory: Path, repeat: int, trace_memory: bool, size: str) -> dict[str, Any]:
-    """One in-process resolve, stage by stage (run in a child of its own: see main)."""
+    """One in-process resolve, stage by stage (run in a child of its own: see main), without
+    the cyclic collector, as `python -m bindlog` runs."""
+    gc.disable()
     import tracemalloc
 
     from bindlog.adapters import Limits
@@ -195,9 +198,7 @@ def stages(directory: Path, repeat: int, trace_memory: bool, size: str) -> dict[
         snapshot, _ = build_snapshot(documents)
         del documents
         t = stage("validate+IR", t)
-        gc.disable()  # as evaluate() runs it
         encode(snapshot)
-        gc.enable()
         t = stage("facts", t)
         result = evaluate(snapshot)
         t = stage("evaluate", t)
