@@ -20,7 +20,7 @@ PROBE = """
 import io, json, sys
 from bindlog.cli import main
 code = main(json.loads(sys.argv[1]), io.StringIO(), io.StringIO())
-print(json.dumps([code, sorted(m for m in sys.modules if m.startswith("bindlog."))]))
+print(json.dumps([code, sorted(m for m in sys.modules if m.startswith(("bindlog.", "orjson")))]))
 """
 
 
@@ -45,6 +45,7 @@ def test_resolve_imports_no_other_command_nor_the_table_writers(output: str) -> 
     others = {f"bindlog.cli.{m}" for m in COMMANDS.values()} - {"bindlog.cli.resolve"}
     assert not modules & others
     assert not modules & {"bindlog.analysis.why", "bindlog.export.jsonpath"}
+    assert ("orjson" in modules) is (output == "json")  # JSON's writer, for JSON only
 
 
 def test_a_table_still_finds_its_writers() -> None:

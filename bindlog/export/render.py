@@ -17,7 +17,6 @@ import json
 import re
 from typing import Any, TextIO
 
-import orjson
 import yaml
 
 from bindlog.export import block_yaml
@@ -81,6 +80,8 @@ def one_json(doc: dict[str, Any]) -> str:
 
 def dumps_json(doc: object) -> str:
     """`json.dumps(doc, indent=2) + "\\n"`, byte for byte, faster."""
+    import orjson  # here: YAML and table output need not import it (~8 ms, with uuid)
+
     try:
         text = orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode()
     except TypeError:  # orjson.JSONEncodeError: see the module docstring
