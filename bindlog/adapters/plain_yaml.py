@@ -30,9 +30,9 @@ from yaml.resolver import BaseResolver
 _STR = BaseResolver.DEFAULT_SCALAR_TAG
 _SEQ = BaseResolver.DEFAULT_SEQUENCE_TAG
 _MAP = BaseResolver.DEFAULT_MAPPING_TAG
+_general_resolve: Any = BaseResolver.resolve  # untyped in PyYAML
 # Scalar tags whose constructors return a value (no generator, no state): everything else,
 # `!!merge` (`<<`) and `!!value` (`=`) included, is declined.
-_general_resolve: Any = BaseResolver.resolve  # untyped in PyYAML
 SCALAR_TAGS = tuple(
     f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "binary", "timestamp")
 )
