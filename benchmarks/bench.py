@@ -8,10 +8,17 @@ of each, the peak RSS of each child (from wait4, so each process's own peak), an
 median ratios of CPU time (user + system), which other load on the machine disturbs less.
 
 Table 2 breaks one in-process resolve into stages (parse, validate+IR, facts, evaluate, export,
-render) with the pairs it selected; `--trace-memory` adds tracemalloc's peak per stage.
+render) with the pairs it selected, the cyclic collector off as in the CLI; `--trace-memory`
+adds tracemalloc's peak per stage.
 
 Figures are ratios to the parse of the same input in the same run, never asserted. Inputs come
-from generate.py and are cached under benchmarks/data/ (L takes a minute to write).
+from generate.py and are cached under benchmarks/data/ (L takes a minute to write). L holds more
+nodes than the default input limits admit: its runs pass the limits in `LIMITS`.
+
+Children run with compiled bytecode, as an installed package does (pip compiles it): bindlog is
+compiled once into a cache of the run's own (PYTHONPYCACHEPREFIX), whatever
+PYTHONDONTWRITEBYTECODE says, so no child pays for compiling ~100 modules. PyYAML, the parse's
+only import, is compiled where it is installed.
 
     python benchmarks/bench.py --sizes S M L --density sparse dense --repeat 5
     python benchmarks/bench.py --sizes S --repeat 1          # the CI smoke run
@@ -47,6 +54,18 @@ PARSE = (
 )
 
 
+# Input limits a size needs beyond the defaults (L: ~100k objects, millions of YAML nodes), as
+# `Limits` fields; the CLI is given them as flags of the same names (--max-yaml-nodes ...).
+LIMITS: dict[str, dict[str, int]] = {
+    "L": {"max_yaml_nodes": 40_000_000, "max_total_nodes": 40_000_000},
+}
+
+
+def limit_flags(size: str) -> tuple[str, ...]:
+    fields = LIMITS.get(size, {})
+    return tuple(arg for f, v in fields.items() for arg in (f"--{f.replace('_', '-')}", str(v)))
+
+
 @dataclass(frozen=True)
 class Command:
     label: str
@@ -73,9 +92,20 @@ class Run:
     peak_mib: float
 
 
-def run_child(argv: list[str], out: Path, expect: int) -> Run:
+def child_env(pycache: Path) -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONPYCACHEPREFIX": str(pycache)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def compile_bindlog(env: dict[str, str]) -> None:
+    """Bytecode for every bindlog module, into the run's cache, before anything is timed."""
+    argv = [sys.executable, "-m", "compileall", "-q", str(ROOT / "bindlog")]
+    subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def run_child(argv: list[str], out: Path, expect: int, env: dict[str, str]) -> Run:
     """Run one child to completion; wall time and its own peak RSS (wait4's rusage)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with open(out, "wb") as sink:
         start = time.perf_counter()
         child = subprocess.Popen(argv, stdout=sink, stderr=subprocess.PIPE, env=env)
@@ -92,19 +122,22 @@ def run_child(argv: list[str], out: Path, expect: int) -> Run:
     return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
-def whole_process(directory: Path, selected: list[Command], repeat: int) -> list[dict[str, Any]]:
+def whole_process(
+    directory: Path, selected: list[Command], repeat: int, limits: tuple[str, ...], pycache: Path
+) -> list[dict[str, Any]]:
     files = [str(directory / f) for f in FILES]
     parse_argv = [sys.executable, "-c", PARSE, *files]
     inputs = [arg for f in files for arg in ("-f", f)]
+    env = child_env(pycache)
     rows = []
     with tempfile.TemporaryDirectory(prefix="bindlog-bench-") as tmp:
         out = Path(tmp) / "out"
         for command in selected:
-            argv = [sys.executable, "-m", "bindlog", *command.argv, *inputs]
+            argv = [sys.executable, "-m", "bindlog", *command.argv, *inputs, *limits]
             parses, runs = [], []
             for _ in range(repeat):  # paired, alternating
-                parses.append(run_child(parse_argv, out, 0))
-                runs.append(run_child(argv, out, command.exit_code))
+                parses.append(run_child(parse_argv, out, 0, env))
+                runs.append(run_child(argv, out, command.exit_code, env))
             pairs = list(zip(parses, runs, strict=True))
             ratios = [r.seconds / p.seconds for p, r in pairs]
             cpu_ratios = [r.cpu / p.cpu for p, r in pairs]
@@ -124,10 +157,13 @@ def whole_process(directory: Path, selected: list[Command], repeat: int) -> list
     return rows
 
 
-def stages(directory: Path, repeat: int, trace_memory: bool) -> dict[str, Any]:
-    """One in-process resolve, stage by stage (run in a child of its own: see main)."""
+def stages(directory: Path, repeat: int, trace_memory: bool, size: str) -> dict[str, Any]:
+    """One in-process resolve, stage by stage (run in a child of its own: see main), without
+    the cyclic collector, as `python -m bindlog` runs."""
+    gc.disable()
     import tracemalloc
 
+    from bindlog.adapters import Limits
     from bindlog.adapters.manifests import build_snapshot
     from bindlog.adapters.yaml_files import read_documents
     from bindlog.engine.evaluate import evaluate
@@ -153,14 +189,16 @@ def stages(directory: Path, repeat: int, trace_memory: bool) -> dict[str, Any]:
             return now
 
         t = time.perf_counter()
-        documents = list(read_documents(paths, []))
+        problems: list[Any] = []
+        limits = Limits(**LIMITS.get(size, {}))
+        documents = list(read_documents(paths, problems, limits=limits))
+        if problems:  # a limit reached would time a part of the input
+            raise SystemExit(f"{directory}: {problems[0]}")
         t = stage("parse", t)
         snapshot, _ = build_snapshot(documents)
         del documents
         t = stage("validate+IR", t)
-        gc.disable()  # as evaluate() runs it
         encode(snapshot)
-        gc.enable()
         t = stage("facts", t)
         result = evaluate(snapshot)
         t = stage("evaluate", t)
@@ -215,10 +253,19 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=HERE / "data")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument("--stages-of", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--stages-size", default="M", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stages_of:
-        print(json.dumps(stages(args.stages_of, args.repeat, args.trace_memory)))
+        report = stages(args.stages_of, args.repeat, args.trace_memory, args.stages_size)
+        print(json.dumps(report))
         return
+    with tempfile.TemporaryDirectory(prefix="bindlog-pycache-") as pycache:
+        _bench(args, Path(pycache))
+
+
+def _bench(args: argparse.Namespace, pycache: Path) -> None:
+    env = child_env(pycache)
+    compile_bindlog(env)
     selected = [
         c
         for c in commands()
@@ -233,7 +280,8 @@ def main() -> None:
         f"{'cpu min':>7} {'cpu med':>7}"
     )
     for (size, density), directory in inputs.items():
-        rows = whole_process(directory, selected, args.repeat)
+        limits = limit_flags(size)
+        rows = whole_process(directory, selected, args.repeat, limits, pycache)
         report["whole_process"][f"{size}-{density}"] = rows
         _print_whole(size, density, rows)
     if args.no_stages:
@@ -242,15 +290,9 @@ def main() -> None:
     print("\nIn-process resolve by stage (seconds, min of --repeat; MiB: tracemalloc peak)")
     print(f"{'size':4} {'input':6} " + " ".join(f"{n:>11}" for n in names) + "   pairs(obj/wec)")
     for (size, density), directory in inputs.items():
-        child = [sys.executable, __file__, "--stages-of", str(directory)]
+        child = [sys.executable, __file__, "--stages-of", str(directory), "--stages-size", size]
         child += ["--repeat", str(args.repeat)] + (["--trace-memory"] if args.trace_memory else [])
-        out = subprocess.run(
-            child,
-            check=True,
-            capture_output=True,
-            text=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        ).stdout
+        out = subprocess.run(child, check=True, capture_output=True, text=True, env=env).stdout
         r = json.loads(out.strip().splitlines()[-1])
         report["stages"][f"{size}-{density}"] = r
         cells = " ".join(f"{r['stages_s'][n]:11.3f}" for n in names)

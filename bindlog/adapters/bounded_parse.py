@@ -34,6 +34,8 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.events import MappingStartEvent, SequenceStartEvent
 from yaml.resolver import Resolver
 
+from bindlog.adapters.plain_yaml import Declined, PlainYaml
+
 
 class LimitExceeded(Exception):
     """A bound of `Budget` was reached; the message names it and its flag."""
@@ -231,14 +233,15 @@ for _scalar in ("null", "bool", "int", "float", "binary", "timestamp"):
     _Constructor.add_constructor(_tag_name, _placed(SafeConstructor.yaml_constructors[_tag_name]))
 
 
-class _LibyamlLoader(_CParser, _Constructor, Resolver):  # type: ignore[misc]
+class _LibyamlLoader(PlainYaml, _CParser, _Constructor, Resolver):  # type: ignore[misc]
     """libyaml's parser and composer. The composer calls the resolver's `descend_resolver` before
     and `ascend_resolver` after every node it builds (never for an alias): here they are C
     callables, cheaper than PyYAML's own no-op methods. `descend_resolver` does nothing;
     `ascend_resolver` draws from the document's allowance of nodes, and raises StopIteration
-    once it is spent, so the parse stops at the bound."""
+    once it is spent, so the parse stops at the bound. Plain scalars are resolved, and, where
+    `plain` is set (the text holds no alias), documents constructed, by `PlainYaml`."""
 
-    def __init__(self, text: str, budget: Budget) -> None:
+    def __init__(self, text: str, budget: Budget, plain: bool = False) -> None:
         _CParser.__init__(self, text)
         _Constructor.__init__(self)
         Resolver.__init__(self)
@@ -246,6 +249,17 @@ class _LibyamlLoader(_CParser, _Constructor, Resolver):  # type: ignore[misc]
         self.cap = 0
         self.allowance: Iterator[int] = iter(())
         self.descend_resolver = {}.get  # type: ignore[method-assign,assignment]
+        self.plain = plain
+        self.plain_tags = {}
+        self.max_collection_depth = budget.depth
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        if self.plain:
+            try:
+                return self.construct_plain(node)
+            except (Declined, yaml.YAMLError, RecursionError):
+                pass  # the general scheme builds it, or words its error as it always has
+        return super().construct_document(node)
 
     def start_document(self) -> None:
         self.cap = self.budget.cap(yaml_text=True)
@@ -375,7 +389,7 @@ def yaml_documents(text: str, budget: Budget) -> Iterator[Any]:
     done = 0
     walk = stars > 0 and _MAY_BE_ALIAS.search(text) is not None
     try:
-        for body in _documents(_LibyamlLoader(text, budget), budget, walk):
+        for body in _documents(_LibyamlLoader(text, budget, plain=not walk), budget, walk):
             done += 1
             yield body
     except ComposerError:

@@ -93,6 +93,8 @@ class _Builder:
     objects: dict[tuple[str, str, str, str], WorkloadObject] = field(default_factory=dict)
     policies: dict[str, BindingPolicy] = field(default_factory=dict)
     bindings: list[dict[str, Any]] = field(default_factory=list)
+    # Label pairs found valid: the same few recur on thousands of objects, each checked once.
+    valid_labels: set[tuple[str, str]] = field(default_factory=set)
 
     def problem(self, source: Source, obj: str, path: str, detail: str) -> None:
         self.problems.append(InputProblem(source, obj, path, detail))
@@ -142,14 +144,13 @@ def _served(
     """Reject what the API server would not serve: an unknown version of a known kind, or a
     KubeStellar kind in another kubestellar.io group (`policies.kubestellar.io`, a typo found in
     KubeStellar's own docs), which would otherwise be taken for a workload object."""
-    obj = _label(doc.body)
     why = mapper.version_problem(group, version, kind)
     if why is None and group.endswith("kubestellar.io") and not mapper.defines(group, kind):
         hint = other_groups_hint(group, kind)
         if hint:
             why = f'no matches for kind "{kind}" in group "{group}"{hint}'
     if why is not None:
-        b.problem(doc.source, obj, "apiVersion", why)
+        b.problem(doc.source, _label(doc.body), "apiVersion", why)
         return False
     return True
 
@@ -236,7 +237,11 @@ def _labels(b: _Builder, doc: Document, obj: str) -> tuple[tuple[str, str], ...]
         return None
     ok = True
     labels: dict[str, str] = {}
+    valid = b.valid_labels
     for raw_key, raw_value in raw.items():
+        if type(raw_key) is str and type(raw_value) is str and (raw_key, raw_value) in valid:
+            labels[raw_key] = raw_value
+            continue
         key = k8s_key(raw_key)
         if (why := label_key_problem(key)) is not None:
             b.problem(doc.source, obj, "metadata.labels", f"Invalid value: {key!r}: {why}")
@@ -253,6 +258,8 @@ def _labels(b: _Builder, doc: Document, obj: str) -> tuple[tuple[str, str], ...]
             ok = False
         else:
             labels[str(key)] = value
+            if type(raw_key) is str and type(raw_value) is str:
+                valid.add((raw_key, raw_value))
     return tuple(sorted(labels.items())) if ok else None
 
 

@@ -7,24 +7,12 @@ input flags every command shares.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
-from bindlog.cli import (
-    apply,
-    completion,
-    diff,
-    graph,
-    resolve,
-    status,
-    test,
-    version,
-    watch,
-    whatif,
-    why,
-)
 from bindlog.cli.common import (
     EXIT_INPUT,
     EXIT_INTERRUPTED,
@@ -42,10 +30,26 @@ from bindlog.textsafe import escape_terminal
 
 __all__ = ["EXIT_INPUT", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
-COMMANDS = (resolve, status, why, graph, whatif, diff, apply, watch, test, version, completion)
+# Command -> its module in bindlog.cli, in help order; a module is imported only when its
+# command is registered.
+COMMANDS = {
+    "resolve": "resolve",
+    "status": "status",
+    "why": "why",
+    "graph": "graph",
+    "what-if": "whatif",
+    "diff": "diff",
+    "apply": "apply",
+    "watch": "watch",
+    "test": "test",
+    "version": "version",
+    "completion": "completion",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or with `only` the parser of that one command: a run of one
+    command imports its module alone, not every command's (a tenth of a second)."""
     # As a kubectl plugin (the kubectl-bindlog script), usage reads the way the user typed it.
     plugin = os.path.basename(sys.argv[0]) == "kubectl-bindlog"
     parser = BindlogParser(
@@ -58,11 +62,30 @@ def build_parser() -> argparse.ArgumentParser:
             "bindlog COMMAND --help                 # flags and examples of one command",
         ),
     )
-    parser.add_argument("--version", action="version", version=version.version_text())
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in COMMANDS:
-        command.register(sub)
+    for name in COMMANDS if only is None else (only,):
+        importlib.import_module(f"bindlog.cli.{COMMANDS[name]}").register(sub)
     return parser
+
+
+class _Version(argparse._VersionAction):
+    """`--version`, its text found only when asked for."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from bindlog.cli.version import version_text
+
+        self.version = version_text()
+        super().__call__(parser, *args, **kwargs)
+
+
+def _command(argv: Sequence[str] | None) -> str | None:
+    """The command `argv` starts with, if it is one whose parser stands alone. Anything else
+    (no command, an option first, a misspelt command, `completion`, which lists every command)
+    gets the whole parser, and with it argparse's usual messages."""
+    args = sys.argv[1:] if argv is None else argv
+    first = args[0] if args else None
+    return first if first in COMMANDS and first != "completion" else None
 
 
 def main(
@@ -78,7 +101,7 @@ def main(
 
 
 def _run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
-    parser = build_parser()
+    parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
     for flag in ("output_file", "output_dir"):
         if getattr(args, flag, None) == "":

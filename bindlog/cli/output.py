@@ -7,10 +7,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bindlog.analysis.did_you_mean import suggest
-from bindlog.export import columns, jsonpath
+
+if TYPE_CHECKING:  # imported where a template is given: `-o json` and `-o yaml` need neither
+    from bindlog.export import jsonpath
 
 TEMPLATED = ("jsonpath", "custom-columns")
 
@@ -29,6 +31,8 @@ def output_type(formats: tuple[str, ...]) -> Callable[[str], Output]:
     def parse(text: str) -> Output:
         kind, eq, arg = text.partition("=")
         if kind in TEMPLATED and kind in formats:
+            from bindlog.export import columns, jsonpath
+
             if not eq or not arg:
                 raise argparse.ArgumentTypeError(f"{kind} needs a template: -o {kind}=...")
             try:
@@ -74,5 +78,7 @@ def render_templated(output: Output, doc: Any, items: list[Any], headers: bool) 
     if output.template is not None:
         return output.template.render(doc)
     if output.columns:
+        from bindlog.export import columns
+
         return columns.custom_columns(items, output.columns, headers)
     return None

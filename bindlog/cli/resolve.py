@@ -10,7 +10,7 @@ from typing import Any, TextIO
 from bindlog.cli.common import EXIT_OK, Usage, input_args, run_resolution, selector_arg
 from bindlog.cli.output import output_args, render_templated
 from bindlog.cli.parser import examples
-from bindlog.export import columns, render
+from bindlog.export import render
 from bindlog.export.write import file_names, write_directory_atomic, write_file_atomic
 
 FORMATS = ("yaml", "json", "table", "wide", "name", "jsonpath", "custom-columns")
@@ -84,10 +84,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def format_bindings(docs: list[dict[str, Any]], args: argparse.Namespace) -> str:
     kind, headers = args.output.kind, not args.no_headers
-    if kind in ("table", "wide"):
+    if kind in ("table", "wide", "name"):
+        from bindlog.export import columns  # and JSONPath with it: only these formats use them
+
+        if kind == "name":
+            return columns.names(docs)
         return columns.bindings_table(docs, wide=kind == "wide", headers=headers)
-    if kind == "name":
-        return columns.names(docs)
     if kind == "yaml":
         return render.to_yaml(docs)
     as_list = {"apiVersion": "v1", "kind": "List", "items": docs}

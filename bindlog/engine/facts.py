@@ -209,6 +209,7 @@ class Encoding:
     tests: dict[tuple[str, object], int] = field(default_factory=dict)
     existing_bindings: frozenset[str] = frozenset()  # names of Binding objects in the input
     _known: set[tuple[str, Row]] = field(default_factory=set)
+    _known_places: set[tuple[str, str, str]] = field(default_factory=set)  # objects' vocabulary
     _next: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def __post_init__(self) -> None:
@@ -342,10 +343,14 @@ class Encoding:
                 vocab["object_selector_matches"].extend(
                     (s, oc) for s in self.object_space.by_class.get(lc, ())
                 )
-            self._vocabulary("known_api_group", (ref.group,), vocab)
-            self._vocabulary("known_resource", (ref.resource,), vocab)
-            self._vocabulary("known_resource_of_group", (ref.group, ref.resource), vocab)
-            self._vocabulary("known_namespace", (ref.namespace,), vocab)
+            # Object classes outnumber their (group, resource, namespace) a hundredfold at L.
+            place = ckey[:3]
+            if place not in self._known_places:
+                self._known_places.add(place)
+                self._vocabulary("known_api_group", (ref.group,), vocab)
+                self._vocabulary("known_resource", (ref.resource,), vocab)
+                self._vocabulary("known_resource_of_group", (ref.group, ref.resource), vocab)
+                self._vocabulary("known_namespace", (ref.namespace,), vocab)
         own = new_facts()
         own["workload"].append((o, ref.name, oc))
         return o, own

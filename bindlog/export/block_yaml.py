@@ -66,54 +66,48 @@ class _Writer:
     def mapping(self, data: dict[Any, Any], indent: int, first: str) -> None:
         """Keys at column `indent`; the first line starts with `first` (after "- ")."""
         pad = " " * indent
-        out, forms, keys = self.out, self.forms, self.keys
+        forms, keys, foldable = self.forms, self.keys, self.foldable
+        append = self.out.append  # one piece a line where it can: most lines are `key: value`
         lead = first
         for key, value in data.items():
             written = keys.get(key)
             if written is None:
                 written = self.key(key)
-            out.append(lead)
-            out.append(written)
             if type(value) is str:  # the common case, inline
                 form = forms.get(value)
                 if form is None:
                     form = self.string(value)
-                if value in self.foldable and indent + len(written) + 1 + len(form) > WIDTH:
+                if value in foldable and indent + len(written) + 1 + len(form) > WIDTH:
                     raise Unsupported("a string PyYAML may fold at the line width")
-                out.append(" ")
-                out.append(form)
-                out.append("\n")
+                append(f"{lead}{written} {form}\n")
             elif type(value) is dict and value:
                 self.shared(value)
-                out.append("\n")
+                append(f"{lead}{written}\n")
                 self.mapping(value, indent + 2, " " * (indent + 2))
             elif type(value) is list and value:
                 self.shared(value)
-                out.append("\n")
+                append(f"{lead}{written}\n")
                 self.sequence(value, indent, pad)
             else:
-                out.append(" ")
-                out.append(self.scalar(value, indent + len(written) + 1))
-                out.append("\n")
+                append(f"{lead}{written} {self.scalar(value, indent + len(written) + 1)}\n")
             lead = pad
 
     def sequence(self, data: list[Any], indent: int, first: str) -> None:
         """Items as "- " at column `indent` (PyYAML does not indent a list in a mapping)."""
         pad = " " * indent
-        out = self.out
+        append = self.out.append
         lead = first
         for item in data:
-            out.append(lead)
-            out.append("- ")
             if type(item) is dict and item:
                 self.shared(item)
+                append(f"{lead}- ")
                 self.mapping(item, indent + 2, "")
             elif type(item) is list and item:
                 self.shared(item)
+                append(f"{lead}- ")
                 self.sequence(item, indent + 2, "")
             else:
-                out.append(self.scalar(item, indent + 2))
-                out.append("\n")
+                append(f"{lead}- {self.scalar(item, indent + 2)}\n")
             lead = pad
 
     def scalar(self, value: object, column: int) -> str:

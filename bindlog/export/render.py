@@ -12,11 +12,11 @@ encoders may write differently.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any, TextIO
 
-import orjson
 import yaml
 
 from bindlog.export import block_yaml
@@ -80,6 +80,8 @@ def one_json(doc: dict[str, Any]) -> str:
 
 def dumps_json(doc: object) -> str:
     """`json.dumps(doc, indent=2) + "\\n"`, byte for byte, faster."""
+    import orjson  # here: YAML and table output need not import it (~8 ms, with uuid)
+
     try:
         text = orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode()
     except TypeError:  # orjson.JSONEncodeError: see the module docstring
@@ -88,10 +90,14 @@ def dumps_json(doc: object) -> str:
         return text
     # Outside strings orjson writes only printable ASCII and newlines; inside them it has
     # escaped every control character already. What is left to escape is DEL and non-ASCII.
-    return _NOT_ASCII.sub(_escape, text)
+    return _not_ascii().sub(_escape, text)
 
 
-_NOT_ASCII = re.compile("[\x7f-\U0010ffff]")
+@functools.cache
+def _not_ascii() -> re.Pattern[str]:
+    # Compiled on first use: a class over all of Unicode takes ~10 ms, which ASCII output
+    # (nearly all of it) need not pay at every start.
+    return re.compile("[\x7f-\U0010ffff]")
 
 
 def _escape(match: re.Match[str]) -> str:

@@ -24,10 +24,8 @@ removes staging directories whose process is gone. SIGINT and SIGTERM undo step 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import fcntl
-import hashlib
 import os
 import shutil
 import signal
@@ -153,6 +151,8 @@ def file_names(names: list[str], ext: str) -> dict[str, str]:
         if len(os.fsencode(whole)) <= NAME_MAX:
             out[name] = whole
             continue
+        import hashlib  # only for names too long to keep: not every run pays its import
+
         digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:16]
         room = NAME_MAX - len(ext) - len(digest) - 1
         head = os.fsencode(name)[:room].decode("utf-8", "ignore")
@@ -309,6 +309,8 @@ _RENAME_EXCHANGE = 2
 
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths atomically (Linux renameat2); False where the system cannot."""
+    import ctypes  # only for --output-dir: not every run pays its import
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
