@@ -57,6 +57,8 @@ def test_only_rules_compiled_from_binding_dl_reach_pydatalog(
 
     from bindlog.engine.pydatalog_backend import Backend
 
+    # The pyDatalog engine (the default one evaluates set-at-a-time and never loads it).
+    monkeypatch.setenv("BINDLOG_ENGINE", "pydatalog")
     texts: list[str] = []
     monkeypatch.setattr(pyDatalog, "load", lambda code: texts.append(code))
     added: list[CompiledRule] = []
