@@ -408,11 +408,13 @@ class _Join:
         if not self._lazy(lit):
             return self.ev.index(atom.predicate, keep, bpos)
         orig = bpos if keep is None else tuple(keep[i] for i in bpos)
-        found = self.ev.answer(atom.predicate, orig, {key(e) for e in envs})
+        keys = {key(e) for e in envs}
+        found = self.ev.answer(atom.predicate, orig, keys)
         if keep is None:
             return found
+        # Projected for the keys asked here only (the answer holds every key asked so far).
         project = _row_of([(i, None) for i in keep])
-        return {k: list({project(r) for r in rows}) for k, rows in found.items()}
+        return {k: list({project(r) for r in found[k]}) for k in keys if k in found}
 
     def _value_sets(
         self,
