@@ -16,6 +16,7 @@ from test_properties import BASE_SETTINGS, snapshots
 from bindlog.engine.incremental import Model, checked_program
 from bindlog.engine.interface import MEMBERSHIP
 from bindlog.engine.kb import PLANNED
+from bindlog.engine.labelsets import members as bit_members
 from bindlog.engine.planner import Compiler, order_body
 from bindlog.engine.program import Var
 from bindlog.model import Snapshot
@@ -82,11 +83,18 @@ def test_class_expansion_gives_the_relation_the_rules_derive(snapshot: Snapshot)
     members: dict[str, dict[Any, list[Any]]] = {"wec": {}, "wec_selector_matches": {}}
     for c, wc in enc.wec_classes.items():
         members["wec"].setdefault(wc, []).append(c)
-    for wc, selectors in enc.wec_space.by_class.items():
-        for s in selectors:
-            members["wec_selector_matches"].setdefault(s, []).append(wc)
-    with kb.backend.session():
+    for s, mask in enc.wec_space.emitted.items():
+        members["wec_selector_matches"][s] = bit_members(mask)
+        for wc in bit_members(mask):
+            assert s in enc.wec_space.selectors_of(wc)  # the walk up, from the same masks
+    with kb.session():
         expanded = kb.query_expanded("selects_wec", 1, members)
         plain = kb.query("selects_wec", (None, None))
+        found = kb.class_rows("selects_wec", 1)
     assert expanded is not None
+    assert found is not None
     assert sorted(expanded) == sorted(plain)
+    # Expanded through the selectors' bitsets (what a full evaluation does): the same rows.
+    masks = {"wec_selector_matches": enc.wec_space.emitted}
+    by_masks = kb.expand(found[0], found[1], 1, {"wec": members["wec"]}, masks)
+    assert sorted(by_masks) == sorted(plain)

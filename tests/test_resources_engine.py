@@ -133,3 +133,32 @@ def test_seventy_thousand_clauses_through_one_alias(tmp_path: Path) -> None:
     aliased.write_text("\n".join(lines) + "\n")
     result = _resolve(_inventory(tmp_path / "inv.json"), aliased)
     assert _binding(result) == (OBJECTS // NAMESPACES, 20)  # the ConfigMaps of ns-1
+
+
+def test_thousands_of_cluster_selectors_matching_every_wec(tmp_path: Path) -> None:
+    # 1,000 WECs in 1,000 label classes (each its own `id`), 2,500 distinct clusterSelectors
+    # each matching all of them: the selections are unions of bitsets, never one row per
+    # (selector, class) kept for the expansion.
+    wecs = [
+        {
+            "apiVersion": "cluster.open-cluster-management.io/v1",
+            "kind": "ManagedCluster",
+            "metadata": {"name": f"big-{i}", "labels": {"id": str(i)}},
+        }
+        for i in range(1_000)
+    ]
+    inventory = tmp_path / "wecs.json"
+    inventory.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": wecs}))
+    objects = _inventory(tmp_path / "inv.json")
+    policy = {
+        "apiVersion": "control.kubestellar.io/v1alpha1",
+        "kind": "BindingPolicy",
+        "metadata": {"name": "hostile", "uid": "00000000-0000-0000-0000-000000000001"},
+        "spec": {
+            "clusterSelectors": [_not_in("id", i) for i in range(SELECTORS)],
+            "downsync": [{"resources": ["configmaps"]}],
+        },
+    }
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(policy))
+    assert _binding(_resolve(inventory, objects, path)) == (OBJECTS, 1_020)

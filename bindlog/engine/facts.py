@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 from bindlog.changes import Key, key_of
@@ -90,7 +91,8 @@ class _Space:
     space: LabelSpace | None = None
     deferred: bool = True
     groups: list[tuple[int, ...]] = field(default_factory=list)  # any_of: the selector groups
-    by_class: dict[int, list[int]] = field(default_factory=dict)  # class -> selectors with facts
+    # class -> selectors with facts, for object classes (others: `selectors_of`)
+    by_class: dict[int, list[int]] = field(default_factory=dict)
     emitted: dict[int, int] = field(default_factory=dict)  # selector -> its classes with facts
     object_classes: dict[int, list[int]] | None = None  # objects: label class -> object classes
 
@@ -139,9 +141,22 @@ class _Space:
     def _emit(self, sid: int, mask: int, out: Facts) -> None:
         self.emitted[sid] = self.emitted.get(sid, 0) | mask
         rows = out[self.builtin]
+        if self.object_classes is None:
+            # The label classes are the builtin's subjects (WECs, Namespaces): one fact per
+            # class, at C speed; which selectors match a class is read from the masks
+            # (`selectors_of`), not kept per class (2,500 selectors x 1,000 classes).
+            rows.extend(zip(repeat(sid), members(mask)))
+            return
         for c in members(mask):
             self.by_class.setdefault(c, []).append(sid)
             rows.extend((sid, x) for x in self.subjects_of(c))
+
+    def selectors_of(self, label_class: int) -> list[int]:
+        """The selectors with a fact for `label_class`."""
+        if self.object_classes is not None:
+            return self.by_class.get(label_class, [])
+        bit = 1 << label_class
+        return [sid for sid, mask in self.emitted.items() if mask & bit]
 
     def subjects_of(self, label_class: int) -> Iterable[int]:
         """The ids the builtin's facts name for a label class: the class itself, or (objects)

@@ -160,15 +160,11 @@ class Model:
         with kb.session():
             self._invalid = {int(p) for (p,) in ask("policy_invalid", 1)}
             self._dests: dict[int, set[int]] = defaultdict(set)
-            members: dict[str, dict[Any, list[Any]]] = {
-                "wec": defaultdict(list),
-                "wec_selector_matches": defaultdict(list),
-            }
+            members: dict[str, dict[Any, list[Any]]] = {"wec": defaultdict(list)}
             for c, wc in self._enc.wec_classes.items():
                 members["wec"][wc].append(c)
-            for wc, selectors in self._enc.wec_space.by_class.items():
-                for s in selectors:
-                    members["wec_selector_matches"][s].append(wc)
+            # A selector stands for the WEC classes its builtin matches: their bitset.
+            masks = {"wec_selector_matches": self._enc.wec_space.emitted}
             # selects_wec per class of classes (per policy selector), kept to answer "which
             # policies select this WEC" after a change by walking up from the WEC's classes.
             self._wec_top: dict[Any, set[int]] = defaultdict(set)  # top class -> policies
@@ -178,7 +174,7 @@ class Model:
             if found is not None and all(m in _MEMBERSHIP_UP for _, m in found[0]):
                 self._wec_chain, top = found
                 self._keep_top(top)
-                rows = kb.expand(self._wec_chain, top, 1, members)
+                rows = kb.expand(self._wec_chain, top, 1, members, masks)
             else:  # the rules no longer reach WECs only through their classes
                 rows = list(ask("selects_wec", 2))
             for p, c in rows:
@@ -764,7 +760,7 @@ def _check_projection(enc: Encoding, policy: BindingPolicy) -> None:
 # a WEC's label class, the selectors whose builtin matches a label class.
 _MEMBERSHIP_UP: dict[str, Any] = {
     "wec": lambda enc, c: (enc.wec_classes[c],),
-    "wec_selector_matches": lambda enc, wc: enc.wec_space.by_class.get(wc, ()),
+    "wec_selector_matches": lambda enc, wc: enc.wec_space.selectors_of(wc),
 }
 
 

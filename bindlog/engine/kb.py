@@ -16,6 +16,7 @@ from typing import Any
 from bindlog.engine.facts import Facts, Row
 from bindlog.engine.inputs import InputRows
 from bindlog.engine.interface import AGGREGATES, MEMBERSHIP, Aggregate
+from bindlog.engine.labelsets import members as bit_members
 from bindlog.engine.planner import CompiledRule, Compiler, Literal, PlannedRule, adornment
 from bindlog.engine.program import Atom, Program, Rule, Var
 from bindlog.engine.pydatalog_backend import Backend, Value
@@ -318,14 +319,30 @@ class KnowledgeBase:
         rows: Iterable[tuple[Any, ...]],
         pos: int,
         members: dict[str, dict[Any, list[Any]]],
+        masks: dict[str, dict[Any, int]] | None = None,
     ) -> list[tuple[Any, ...]]:
         """Rows of a class chain's last form expanded into members: `members[membership]
-        [class]`, from the last membership back to the first."""
+        [class]`, from the last membership back to the first. A membership given as `masks`
+        (class -> bitset of its members) is expanded per row rather than per class: the
+        union of a row's classes' bitsets, then its members once (many selectors matching
+        the same label classes cost one bit-or each, not one set update per member)."""
         by_class: dict[Any, set[tuple[Any, ...]]] = defaultdict(set)
         for row in rows:
             by_class[row[pos]].add((*row[:pos], *row[pos + 1 :]))
         for _, membership in reversed(chain):
             expanded: dict[Any, set[tuple[Any, ...]]] = defaultdict(set)
+            bits = (masks or {}).get(membership)
+            if bits is not None:
+                union: dict[tuple[Any, ...], int] = defaultdict(int)
+                for klass, rests in by_class.items():
+                    mask = bits.get(klass, 0)
+                    for rest in rests:
+                        union[rest] |= mask
+                for rest, mask in union.items():
+                    for member in bit_members(mask):
+                        expanded[member].add(rest)
+                by_class = expanded
+                continue
             table = members[membership]
             for klass, rests in by_class.items():
                 for member in table.get(klass, ()):
