@@ -212,3 +212,19 @@ def test_updates_patch_indexes_projections_and_value_sets_in_place() -> None:
         store["cls"].discard(row)
         ev.update("cls", removed=[row])
     assert ev.relation("grp") == {("g",)}
+
+
+def test_pydatalog_asked_directly_after_a_set_at_a_time_build_knows_every_input() -> None:
+    # No selector matches anything: no wec_selector_matches fact at all. Handing the facts
+    # over to pyDatalog (a prover asking it directly) must still know the predicate.
+    from bindlog.adapters.selectors import parse_selector
+    from bindlog.model import BindingPolicy, Cluster
+
+    sel = parse_selector({"matchLabels": {"env": "prod"}}, "spec", [])
+    snapshot = Snapshot(
+        clusters=(Cluster("wec0", ()),),
+        policies=(BindingPolicy("p", "uid", (sel,), ()),),
+    )
+    result = Model(snapshot).result
+    assert result.backend.query("wec_selector_matches", (None, None)) == []
+    assert result.kb.query("selects_wec", (None, None)) == []

@@ -15,7 +15,7 @@ from typing import Any
 
 from bindlog.engine.facts import Facts, Row
 from bindlog.engine.inputs import InputRows
-from bindlog.engine.interface import AGGREGATES, MEMBERSHIP, Aggregate
+from bindlog.engine.interface import AGGREGATES, MEMBERSHIP, OUTPUTS, Aggregate
 from bindlog.engine.labelsets import members as bit_members
 from bindlog.engine.planner import CompiledRule, Compiler, Literal, PlannedRule, adornment
 from bindlog.engine.program import Atom, Program, Rule, Var
@@ -138,8 +138,11 @@ class KnowledgeBase:
         self._flush()
         if not self._synced:
             # The set-at-a-time engine kept the facts in Python only: hand pyDatalog all of
-            # them (and keep it in step from now on).
+            # them (and keep it in step from now on), with every output's rules loaded so that
+            # it knows each input predicate a direct question may name, even one without facts.
             self._synced = True
+            for out in OUTPUTS:
+                self.ensure_compiled(out.name, (None,) * len(out.args))
             with self.backend.session():
                 for pred, rows in self.inputs.store.items():
                     if rows:
