@@ -31,7 +31,9 @@ from bindlog.changes import (
     ChangeSet,
     Entity,
     Key,
+    SnapshotIndex,
     apply_overlay,
+    overlay,
     resolve_changes,
 )
 from bindlog.engine.evaluate import (
@@ -43,6 +45,7 @@ from bindlog.engine.evaluate import (
 )
 from bindlog.engine.facts import (
     Encoding,
+    Facts,
     NeedsRebuild,
     Row,
     encode,
@@ -65,6 +68,10 @@ from bindlog.model import (
 
 # Above this many changed entities, one full evaluation is cheaper than the bound queries.
 FULL_THRESHOLD = 2000
+# Change sets kept to lay over the last snapshot built; past this many, the next snapshot asked
+# for is built from the encoding.
+_MAX_PENDING = 16
+_EMPTY = Snapshot()
 
 _SINGLETON = "wantSingletonReportedState"
 
@@ -89,6 +96,8 @@ class Model:
         self._program = program or checked_program()
         self._forced_plan = forced_plan
         self._base_bindings = snapshot.bindings
+        self._journal: _Journal | None = None  # while `changed` holds a change: how to undo it
+        self._held: dict[Key, Entity | None] = {}  # the change `changed` holds
         with no_gc():
             self._build(snapshot)
 
@@ -124,8 +133,10 @@ class Model:
         ):
             kb.ensure_compiled(pred, args)
         kb.choose_plans(enc.clause_ids)
+        self._wants_singleton: bool | None = None  # some clause asks for singleton status
+        self._affected: set[int] = set()
         self._derive_all()
-        self._snapshot: Snapshot | None = snapshot
+        self._set_snapshot(snapshot)
         self._result: Result | None = None
 
     def _derive_all(self) -> None:
@@ -224,8 +235,36 @@ class Model:
 
     def _keep_top(self, rows: Iterable[tuple[Any, ...]]) -> None:
         for p, k in rows:
+            self._save(self._wec_top, k)
+            self._save(self._wec_top_of, int(p))
             self._wec_top[k].add(int(p))
             self._wec_top_of[int(p)].add(k)
+
+    # --- what a held change overwrites (see _Journal) ----------------------------------------
+
+    def _save(self, table: dict[Any, Any], key: Any, old: Any = None) -> None:
+        """Keep `table[key]` (or `old`, for an entry the change created) to restore after a
+        held change; nothing outside one."""
+        if self._journal is not None:
+            self._journal.save(table, key, old)
+
+    def _save_member(self, members: set[Any], item: Any) -> None:
+        if self._journal is not None:
+            self._journal.save_member(members, item)
+
+    def _assert(self, facts: Facts, change: bool = True) -> None:
+        if not any(facts.values()):
+            return
+        self._kb.assert_facts(facts, change)
+        if self._journal is not None:
+            self._journal.facts.append((True, facts))
+
+    def _retract(self, facts: Facts) -> None:
+        if not any(facts.values()):
+            return
+        self._kb.retract_facts(facts)
+        if self._journal is not None:
+            self._journal.facts.append((False, facts))
 
     def _policies_selecting(self, c: int) -> set[int]:
         """The policies that select WEC c: from its classes (up the class chain) to the kept
@@ -251,16 +290,17 @@ class Model:
         active = self._kb.active
         changed = set()
         for p in policies:
+            self._save(self._kept, p)
             old = self._kept.pop(p, {})
             reuse = objects_changed is not None and p not in objects_changed
             new = self._kept_rows(p, active, old if reuse else None)
             if old != new:
                 changed.add(p)
-            self._count_rows(old, new, retract, add)
+                self._count_rows(old, new, retract, add)
             if any(new.values()):
                 self._kept[p] = new
-        self._kb.retract_facts(retract)
-        self._kb.assert_facts(add)
+        self._retract(retract)
+        self._assert(add)
         return changed
 
     def _activate(self, names: set[str]) -> None:
@@ -271,9 +311,10 @@ class Model:
             new = self._kept_rows(p, names)
             self._count_rows({}, new, new_facts(), add)
             if any(new.values()):
+                self._save(self._kept, p)
                 self._kept.setdefault(p, {}).update(new)
         self._kb.active |= names
-        self._kb.assert_facts(add, change=False)
+        self._assert(add, change=False)
 
     def _count_rows(
         self,
@@ -287,12 +328,16 @@ class Model:
         counts = self._kept_counts
         for name in old.keys() | new.keys():
             before, after = old.get(name, set()), new.get(name, set())
+            if before is after:  # a form reused as it was (objects unchanged)
+                continue
             for row in before - after:
+                self._save(counts, (name, row))
                 counts[(name, row)] -= 1
                 if not counts[(name, row)]:
                     del counts[(name, row)]
                     retract[name].append(row)
             for row in after - before:
+                self._save(counts, (name, row))
                 counts[(name, row)] += 1
                 if counts[(name, row)] == 1:
                     add[name].append(row)
@@ -311,6 +356,9 @@ class Model:
             ):
                 return
             keys = None if objects is None else sorted(objects)
+            for k in keys or ():
+                self._save(self._counts, k)
+                self._save(self._problems, k)
             old = new_facts()
             for agg in AGGREGATES:
                 stale = (
@@ -319,7 +367,7 @@ class Model:
                     else {o: self._counts[o] for o in keys if o in self._counts}
                 )
                 old[agg.name].extend(stale.items())
-            kb.retract_facts(old)
+            self._retract(old)
             fresh = new_facts()
             sizes: Counter[int] = Counter(self._enc.wec_classes.values())
             for agg in AGGREGATES:
@@ -328,7 +376,7 @@ class Model:
                 for k in keys or ():
                     self._counts.pop(k, None)
                 self._counts.update({int(o): int(n) for o, n in rows})
-            kb.assert_facts(fresh)
+            self._assert(fresh)
             if keys is None:
                 problems = kb.query("singleton_problem", (None, None))
             else:
@@ -349,17 +397,33 @@ class Model:
 
     # --- the result ------------------------------------------------------------------------
 
+    def _set_snapshot(self, snapshot: Snapshot) -> None:
+        self._snapshot: Snapshot | None = snapshot
+        self._index = SnapshotIndex(snapshot)
+        # Change sets applied since the last snapshot built, to overlay on it when asked.
+        self._pending: list[dict[Key, Entity | None]] = []
+
     @property
     def snapshot(self) -> Snapshot:
         if self._snapshot is None:
-            enc = self._enc
-            self._snapshot = Snapshot(
-                clusters=tuple(enc.wecs[c] for c in sorted(enc.wecs)),
-                namespaces=tuple(enc.namespaces.values()),
-                objects=tuple(enc.objects[o] for o in sorted(enc.objects)),
-                policies=tuple(enc.policies[p] for p in self._order),
-                bindings=self._base_bindings,
-            )
+            if self._index.snapshot is not _EMPTY:
+                # The last snapshot with the changes since laid over it: its untouched parts
+                # are shared, not rebuilt from the encoding.
+                snapshot, index = self._index.snapshot, self._index
+                for changed in self._pending:
+                    snapshot = overlay(index, changed)
+                    index = SnapshotIndex(snapshot)
+            else:
+                enc = self._enc
+                snapshot = Snapshot(
+                    clusters=tuple(enc.wecs[c] for c in sorted(enc.wecs)),
+                    namespaces=tuple(enc.namespaces.values()),
+                    objects=tuple(enc.objects[o] for o in sorted(enc.objects)),
+                    policies=tuple(enc.policies[p] for p in self._order),
+                    bindings=self._base_bindings,
+                )
+            self._set_snapshot(snapshot)
+        assert self._snapshot is not None
         return self._snapshot
 
     @property
@@ -381,19 +445,47 @@ class Model:
         res = self._resolutions.get(p)
         if res is None:
             enc = self._enc
-            objects = self._object_maps.get(p)
-            if objects is None:
-                objects = self._object_maps[p] = {
-                    enc.objects[o]: modulation(m) for o, m in self._objs.get(p, {}).items()
-                }
             res = self._resolutions[p] = PolicyResolution(
                 policy=enc.policies[p],
                 destinations=frozenset(enc.wecs[c].name for c in self._dests.get(p, ())),
-                objects=objects,
+                objects=self._object_map(p),
                 invalid=p in self._invalid,
                 has_binding=p in self._has_binding,
             )
         return res
+
+    def _object_map(self, p: int) -> dict[WorkloadObject, Modulation]:
+        objects = self._object_maps.get(p)
+        if objects is None:
+            enc = self._enc
+            objects = self._object_maps[p] = {
+                enc.objects[o]: modulation(m) for o, m in self._objs.get(p, {}).items()
+            }
+        return objects
+
+    def _update_resolutions(
+        self, touched: set[int], rederived: set[int], moved: dict[int, tuple[set[str], set[str]]]
+    ) -> None:
+        """Drop the resolutions of the re-derived policies (built again when asked); the others
+        touched follow by delta from their previous one: the WEC names `moved` adds and
+        removes, the objects map (kept unless their objects changed), the flags."""
+        for p in touched:
+            self._save(self._resolutions, p)
+            old = self._resolutions.pop(p, None)
+            if old is None or p in rederived or p not in self._enc.policies:
+                continue
+            added, removed = moved.get(p, ((), ()))
+            objects = self._object_map(p)
+            invalid, has_binding = p in self._invalid, p in self._has_binding
+            if (
+                added
+                or removed
+                or objects is not old.objects
+                or invalid != old.invalid
+                or has_binding != old.has_binding
+            ):
+                old = PolicyResolution.moved(old, added, removed, objects, invalid, has_binding)
+            self._resolutions[p] = old
 
     # --- changes -----------------------------------------------------------------------------
 
@@ -420,24 +512,51 @@ class Model:
         """The result after `changes`; the model itself stays as it was. The result is detached:
         to explain it, use `changed`."""
         with self.changed(changes) as result:
-            return _detached(result)
+            # The snapshot is built only if asked, laid over the base's (which is immutable).
+            index, changed = self._index, self._held
+            return Result(
+                resolutions=result.resolutions,
+                ids=result.ids,
+                singleton=result.singleton,
+                _snapshot_of=lambda: overlay(index, changed),
+            )
 
     @contextmanager
     def changed(self, changes: ChangeSet | Iterable[Change]) -> Any:
         """Hold the model changed while the block runs (explanations can be asked of it), then
-        restore it."""
+        restore it: what the change overwrote was saved as it went (`_Journal`), so restoring
+        derives nothing again."""
         changed = resolve_changes(changes, self._lookup)
-        undo = {key: self._lookup(key) for key in changed}
+        self.snapshot  # noqa: B018 - the base, restored as it was (entity order included)
+        if self._journal is not None:
+            raise RuntimeError("a change is already held: nest what-ifs in one change set")
         if len(changed) > FULL_THRESHOLD:
+            self._held = changed
             yield Model(apply_overlay(self.snapshot, changed), self._program).result
             return
-        base = self.snapshot  # restored as it was, entity order included
-        self._apply_changed(changed)
+        journal = self._journal = _Journal(self)
+        try:
+            with no_gc():
+                self._incremental(changed)
+        except NeedsRebuild:
+            # Cheaper in full; the base model is put back first and stays untouched.
+            self._journal = None
+            journal.rollback()
+            self._held = changed
+            yield Model(apply_overlay(self.snapshot, changed), self._program).result
+            return
+        except BaseException:
+            self._journal = None
+            journal.rollback()
+            raise
+        self._journal = None
+        self._changed_state(changed)
+        self._held = changed
         try:
             yield self.result
         finally:
-            self._apply_changed(undo)
-            self._snapshot = base
+            with no_gc():
+                journal.rollback()
 
     def _apply_changed(self, changed: dict[Key, Entity | None]) -> None:
         if not changed:
@@ -449,7 +568,16 @@ class Model:
                 self._incremental(changed)
             except NeedsRebuild:
                 self._build(apply_overlay(self.snapshot, changed))
+                return
+        self._changed_state(changed)
+
+    def _changed_state(self, changed: dict[Key, Entity | None]) -> None:
+        """The snapshot and result after `changed` are built when asked."""
         self._snapshot = None
+        self._pending.append(changed)
+        if len(self._pending) > _MAX_PENDING:  # built from the encoding when asked
+            self._pending.clear()
+            self._index = SnapshotIndex(_EMPTY)
         self._result = None
 
     def _incremental(self, changed: dict[Key, Entity | None]) -> None:
@@ -467,16 +595,29 @@ class Model:
         gone_o: set[int] = set()
         namespaces: list[str] = []
         moved_c: set[int] = set()
+        wec_names: dict[int, str] = {}
+        save = self._save
         for key, entity in changed.items():
             if key.kind == "bindingpolicy":
+                save(enc.policy_ids, key.name)
                 p = enc.policy_ids.get(key.name)
                 if p is not None:
+                    for table in (enc.policies, enc.policy_own, enc.policy_clauses):
+                        save(table, p)
+                    for j in enc.policy_clauses.get(p, ()):
+                        save(enc.clause_ids, j)
+                        save(enc.clause_indexes, j)
                     merge_into(retract, enc.policy_own[p])
-                    kb.forget_plans(enc.policy_clauses.get(p, ()))
+                    self._forget_plans(enc.policy_clauses.get(p, ()))
                     enc.forget_policy(p)
                     gone_p.add(p)
                 if isinstance(entity, BindingPolicy):
                     new_p, rows = enc.policy_facts(entity, vocab)
+                    for table in (enc.policies, enc.policy_own, enc.policy_clauses):
+                        save(table, new_p, _MISSING)
+                    for j in enc.policy_clauses[new_p]:
+                        save(enc.clause_ids, j, _MISSING)
+                        save(enc.clause_indexes, j, _MISSING)
                     merge_into(own, rows)
                     dirty_p.add(new_p)
                     if p is not None:
@@ -486,13 +627,18 @@ class Model:
                 elif p is not None:
                     self._order.remove(p)
             elif key.kind == "wec":
+                save(enc.wec_ids, key.name)
                 c = enc.wec_ids.get(key.name)
                 old_class = None
                 if c is not None:
+                    save(enc.wecs, c)
+                    save(enc.wec_classes, c)
                     old_class = enc.wec_classes[c]
                     retract["wec"].append((c, old_class))
                 if isinstance(entity, Cluster):
                     c, rows = enc.wec_facts(entity, vocab)
+                    save(enc.wecs, c, _MISSING)
+                    save(enc.wec_classes, c, _MISSING)
                     if enc.wec_classes[c] != old_class:
                         moved_c.add(c)
                     merge_into(own, rows)
@@ -500,13 +646,20 @@ class Model:
                 elif c is not None:
                     enc.forget_wec(c)
                     gone_c.add(c)
+                if c is not None:
+                    wec_names[c] = key.name
             elif key.kind == "object":
+                save(enc.object_ids, key)
                 o = enc.object_ids.get(key)
                 if o is not None:
+                    save(enc.objects, o)
+                    save(self._object_class, o)
                     old = enc.objects[o]
                     retract["workload"].append((o, old.ref.name, self._object_class[o]))
                 if isinstance(entity, WorkloadObject):
                     o, rows = enc.object_facts(entity, vocab)
+                    save(enc.objects, o, _MISSING)
+                    save(self._object_class, o, _MISSING)
                     self._object_class[o] = int(rows["workload"][0][2])
                     merge_into(own, rows)
                     dirty_o.add(o)
@@ -518,6 +671,8 @@ class Model:
                 namespaces.append(key.name)
         ns_before = {name: self._namespace_answers(name) for name in namespaces}
         for name in namespaces:
+            save(enc.namespaces, name)
+            save(enc.namespace_classes, name)
             ns = changed[Key("namespace", name)]
             if name in enc.namespaces:
                 retract["namespace"].append((name, enc.namespace_classes[name]))
@@ -525,26 +680,50 @@ class Model:
                 merge_into(own, enc.namespace_facts(ns, vocab))
             elif name in enc.namespaces:
                 enc.forget_namespace(name)
-        kb.retract_facts(retract)
-        merge_into(vocab, own)
-        kb.assert_facts(vocab)
+        self._retract(retract)
+        # Vocabulary (classes, tests, selector matches met for the first time) stays: it is
+        # keyed by content and derives nothing no entity refers to.
+        if any(vocab.values()):
+            kb.assert_facts(vocab)
+        self._assert(own)
         new_clauses = [j for p in dirty_p for j in enc.policy_clauses.get(p, ())]
-        kb.choose_plans(new_clauses)
+        if new_clauses:
+            if self._journal is not None:
+                self._journal.plans_chosen.extend(new_clauses)
+            kb.choose_plans(new_clauses)
+        if dirty_p or gone_p:
+            self._wants_singleton = None
         for name in namespaces:
             dirty_p |= self._flipped_policies(ns_before[name], self._namespace_answers(name))
         dirty_p -= gone_p
         with kb.backend.session():
             changed_inputs = {
-                pred for facts in (retract, vocab) for pred, rows in facts.items() if rows
+                pred for facts in (retract, vocab, own) for pred, rows in facts.items() if rows
             }
-            touched = self._rederive(
-                dirty_p, gone_p, dirty_c, gone_c, dirty_o, gone_o, moved_c, changed_inputs
+            touched, moved = self._rederive(
+                dirty_p,
+                gone_p,
+                dirty_c,
+                gone_c,
+                dirty_o,
+                gone_o,
+                moved_c,
+                changed_inputs,
+                wec_names,
             )
-        for p in touched:
-            self._resolutions.pop(p, None)
+        self._update_resolutions(touched, dirty_p | gone_p, moved)
         if touched and (self._problems or self._counts or self._singleton_relevant(touched)):
             affected = self._affected | {o for p in touched for o in self._objs.get(p, {})}
             self._derive_singleton(affected)
+
+    def _forget_plans(self, keys: Iterable[int]) -> None:
+        keys = set(keys)
+        if self._journal is not None:
+            kb = self._kb
+            self._journal.plans_forgotten.update(
+                (slot, guard) for slot, guard in kb.plan_of.items() if slot[3] in keys
+            )
+        self._kb.forget_plans(keys)
 
     # Namespace facts are read by one rule of binding.dl, whose head is keyed by the test and the
     # namespace: asking it with the namespace bound before and after a change says which tests
@@ -587,20 +766,33 @@ class Model:
         gone_o: set[int],
         moved_c: set[int],
         changed_inputs: set[str],
-    ) -> set[int]:
-        kb = self._kb
+        wec_names: dict[int, str],
+    ) -> tuple[set[int], dict[int, tuple[set[str], set[str]]]]:
+        """Re-derive what the changed keys reach; returns the policies touched and, per policy
+        whose destinations moved because WECs changed, the WEC names added and removed."""
+        kb, save = self._kb, self._save
+        dests, wec_policies = self._dests, self._wec_policies
+        objs, object_policies = self._objs, self._object_policies
         touched = set(dirty_p) | gone_p
         objects_changed = set(dirty_p) | gone_p  # policies whose object rows changed
-        self._affected: set[int] = set()  # objects whose policies' rows changed
+        self._affected = set()  # objects whose policies' rows changed
         for p in gone_p | dirty_p:
-            for c in self._dests.pop(p, set()):
-                self._wec_policies[c].discard(p)
-            for o in self._objs.pop(p, {}):
-                self._object_policies[o].discard(p)
+            save(dests, p)
+            for c in dests.pop(p, set()):
+                save(wec_policies, c)
+                wec_policies[c].discard(p)
+            save(objs, p)
+            for o in objs.pop(p, {}):
+                save(object_policies, o)
+                object_policies[o].discard(p)
                 self._affected.add(o)
+            self._save_member(self._invalid, p)
             self._invalid.discard(p)
+            self._save_member(self._has_binding, p)
             self._has_binding.discard(p)
+            save(self._wec_top_of, p)
             for k in self._wec_top_of.pop(p, set()):
+                save(self._wec_top, k)
                 self._wec_top[k].discard(p)
         for p in dirty_p:
             if kb.query("policy_invalid", (p,)):
@@ -610,43 +802,67 @@ class Model:
                 assert found is not None
                 self._keep_top(found[1])
             for _, c in kb.query("selects_wec", (p, None)):
-                self._dests[p].add(int(c))
-                self._wec_policies[int(c)].add(p)
-            objs = self._objs[p]
+                dests[p].add(int(c))
+                save(wec_policies, int(c))
+                wec_policies[int(c)].add(p)
+            ps_objs = objs[p]
             for _, o, k, v in kb.query("policy_object", (p, None, None, None)):
-                objs.setdefault(int(o), {}).setdefault(k, set()).add(v)
-                self._object_policies[int(o)].add(p)
+                ps_objs.setdefault(int(o), {}).setdefault(k, set()).add(v)
+                save(object_policies, int(o))
+                object_policies[int(o)].add(p)
+        moved: dict[int, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
         for c in gone_c:
-            for p in self._wec_policies.pop(c, set()):
-                self._dests[p].discard(c)
+            save(wec_policies, c)
+            for p in wec_policies.pop(c, set()):
+                self._save_member(dests[p], c)
+                dests[p].discard(c)
+                moved[p][1].add(wec_names[c])
                 touched.add(p)
+        # Per-class kept rows of selects_wec change for the policies that keep a WEC that
+        # moved to another label class; other kept forms do not.
+        per_class = (
+            any(_form(kb.compiler, name) == ("selects_wec", None) for name in kb.active)
+            and "selects_wec" in kb.compiler.kept_per_class
+        )
         for c in dirty_c:
-            # Only the policies that gain or lose the WEC change (and, when the WEC moved to
-            # another label class, the per-class rows of the policies that keep it).
-            old = self._wec_policies.pop(c, set())
+            # Only the policies that gain or lose the WEC change.
+            save(wec_policies, c)
+            old = wec_policies.pop(c, set())
             new = self._policies_selecting(c)
+            # The sets of p's WECs are changed in place from here on (the policies re-derived
+            # above have new ones): a held change saves the members, not copies.
             for p in old - new:
-                self._dests[p].discard(c)
+                self._save_member(dests[p], c)
+                dests[p].discard(c)
+                moved[p][1].add(wec_names[c])
             for p in new - old:
-                self._dests[p].add(c)
-            self._wec_policies[c] = new
+                if p not in dests:
+                    save(dests, p)
+                self._save_member(dests[p], c)
+                dests[p].add(c)
+                moved[p][0].add(wec_names[c])
+            wec_policies[c] = new
             touched |= old ^ new
-            if c in moved_c:
+            if c in moved_c and per_class:
                 touched |= old & new
         for o in gone_o | dirty_o:
             self._affected.add(o)
-            for p in self._object_policies.pop(o, set()):
-                self._objs[p].pop(o, None)
+            save(object_policies, o)
+            for p in object_policies.pop(o, set()):
+                save(objs, p)
+                objs[p].pop(o, None)
                 touched.add(p)
                 objects_changed.add(p)
         for o in dirty_o:
             for p, _, k, v in kb.query("policy_object", (None, o, None, None)):
-                self._objs[int(p)].setdefault(o, {}).setdefault(k, set()).add(v)
-                self._object_policies[o].add(int(p))
+                save(objs, int(p))
+                objs[int(p)].setdefault(o, {}).setdefault(k, set()).add(v)
+                object_policies[o].add(int(p))
                 touched.add(int(p))
                 objects_changed.add(int(p))
         kept_changed = self._keep(touched, objects_changed)
         for p in objects_changed:
+            save(self._object_maps, p)
             self._object_maps.pop(p, None)
         # has_binding asked again for the touched policies whose answer can have changed: the
         # re-derived ones, and, unless none of the inputs its rules read changed, those whose
@@ -654,19 +870,23 @@ class Model:
         reads = kb.reads("has_binding", (0,))
         ask = set(dirty_p) if reads.isdisjoint(changed_inputs) else set(touched)
         ask |= kept_changed
+        for p in ask:
+            self._save_member(self._has_binding, p)
         self._has_binding -= ask
         live = ask & self._enc.policies.keys()
         self._has_binding |= {p for p in live if kb.query("has_binding", (p,))}
-        return touched
+        return touched, moved
 
     def _singleton_relevant(self, touched: set[int]) -> bool:
-        if self._singleton:
+        if self._problems:
             return True
         # Scanning the touched policies' objects costs more than a whole WEC change: only
-        # when some clause asks for singleton status at all.
-        with self._kb.backend.session():
-            if not self._kb.query("clause_want_singleton", (None,)):
-                return False
+        # when some clause asks for singleton status at all (known until the policies change).
+        if self._wants_singleton is None:
+            with self._kb.backend.session():
+                self._wants_singleton = bool(self._kb.query("clause_want_singleton", (None,)))
+        if not self._wants_singleton:
+            return False
         return any(_SINGLETON in mods for p in touched for mods in self._objs.get(p, {}).values())
 
 
@@ -700,15 +920,89 @@ def _form(compiler: Compiler, name: str) -> tuple[str, tuple[int, ...] | None]:
     return name.rpartition("__")[0], None
 
 
-def _detached(result: Result) -> Result:
-    """A copy of `result` that keeps only the plain values (no engine handle)."""
-    snapshot = result.snapshot
-    return Result(
-        resolutions=result.resolutions,
-        ids=result.ids,
-        singleton=result.singleton,
-        _snapshot=snapshot,
-    )
+_MISSING: Any = object()  # a saved entry that did not exist: restoring removes it
+
+# The model's attributes a held change may replace or mutate as a whole, saved (lists and
+# sets copied) when the change starts.
+_JOURNALED_ATTRS = (
+    "_snapshot",
+    "_index",
+    "_pending",
+    "_result",
+    "_order",
+    "_affected",
+    "_wants_singleton",
+)
+
+
+class _Journal:
+    """What a change held by `Model.changed` overwrote, saved as the change goes, so that the
+    model is restored by putting it back instead of deriving anything again: the first value
+    of every table entry the change wrote (copied when it is a set or dict, which the change
+    mutates in place), the members it added or removed, the facts it asserted and retracted
+    (undone in reverse order), the plans it forgot and chose. Vocabulary facts stay: they are
+    keyed by content and the encoding keeps knowing them."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.saved: dict[tuple[int, Any], tuple[dict[Any, Any], Any, Any]] = {}
+        self.members: dict[tuple[int, Any], tuple[set[Any], Any, bool]] = {}
+        self.facts: list[tuple[bool, Facts]] = []  # (asserted, facts), in order
+        self.plans_forgotten: dict[Any, str] = {}  # plan slot -> its guard
+        self.plans_chosen: list[int] = []  # clause ids planned by the change
+        self.attrs = {name: _copied(getattr(model, name, None)) for name in _JOURNALED_ATTRS}
+        self.active = set(model._kb.active)
+
+    def save(self, table: dict[Any, Any], key: Any, old: Any = None) -> None:
+        mark = (id(table), key)
+        if mark not in self.saved:
+            value = table.get(key, _MISSING) if old is None else old
+            self.saved[mark] = (table, key, _copied(value))
+
+    def save_member(self, members: set[Any], item: Any) -> None:
+        mark = (id(members), item)
+        if mark not in self.members:
+            self.members[mark] = (members, item, item in members)
+
+    def rollback(self) -> None:
+        model = self.model
+        kb = model._kb
+        for asserted, facts in reversed(self.facts):
+            if asserted:
+                kb.retract_facts(facts)
+            else:
+                kb.assert_facts(facts)
+        kb.active.intersection_update(self.active)
+        if self.plans_chosen:
+            kb.forget_plans(self.plans_chosen)
+        if self.plans_forgotten:
+            rows: dict[str, list[Row]] = defaultdict(list)
+            for slot, guard in self.plans_forgotten.items():
+                rows[guard].append((slot[3],))
+            kb.plan_of.update(self.plans_forgotten)
+            with kb.backend.session():
+                for guard, keys in rows.items():
+                    kb.backend.assert_facts(guard, keys)
+        for table, key, old in self.saved.values():
+            if old is _MISSING:
+                table.pop(key, None)
+            else:
+                table[key] = old
+        for members, item, present in self.members.values():
+            if present:
+                members.add(item)
+            else:
+                members.discard(item)
+        for name, value in self.attrs.items():
+            setattr(model, name, value)
+        # The base result holds for the restored state again: revive it rather than rebuild.
+        if model._result is not None:
+            model._result._generation = kb.generation
+
+
+def _copied(value: Any) -> Any:
+    # A defaultdict stays one: copy(), not dict().
+    return value.copy() if isinstance(value, set | list | dict) else value
 
 
 __all__ = ["SELECTED", "Model", "checked_program"]

@@ -163,6 +163,8 @@ class LabelSpace:
 
 def members(mask: int) -> list[int]:
     """The class ids in a bitset, in increasing order (one pass over its binary digits)."""
+    if mask and not mask & (mask - 1):  # one class, as a class met after the load is
+        return [mask.bit_length() - 1]
     digits = bin(mask)[:1:-1]  # least significant first, without the "0b"
     return [i for i, d in enumerate(digits) if d == "1"]
 
