@@ -54,7 +54,8 @@ from bindlog.engine.facts import (
 )
 from bindlog.engine.interface import AGGREGATES, SELECTED, check_interface
 from bindlog.engine.kb import KnowledgeBase
-from bindlog.engine.planner import Compiler
+from bindlog.engine.labelsets import members
+from bindlog.engine.planner import Compiler, adornment
 from bindlog.engine.program import Program, parse_program
 from bindlog.engine.pydatalog_backend import no_gc
 from bindlog.model import (
@@ -135,6 +136,7 @@ class Model:
         kb.choose_plans(enc.clause_ids)
         self._wants_singleton: bool | None = None  # some clause asks for singleton status
         self._affected: set[int] = set()
+        self._class_wecs: dict[int, list[int]] | None = None  # label class -> its WECs
         self._derive_all()
         self._set_snapshot(snapshot)
         self._result: Result | None = None
@@ -276,6 +278,31 @@ class Model:
             classes = {k for m in classes for k in _MEMBERSHIP_UP[membership](self._enc, m)}
         return {p for k in classes for p in self._wec_top.get(k, ())}
 
+    def _expand_wecs(self, rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Rows (P, top class) of selects_wec's class chain expanded into (P, WEC) rows, down
+        the chain from the classes met (KnowledgeBase.expand, with tables built per class)."""
+        assert self._wec_chain is not None
+        by_class: dict[Any, set[Any]] = defaultdict(set)
+        for p, k in rows:
+            by_class[k].add(p)
+        for _, membership in reversed(self._wec_chain):
+            down = _MEMBERSHIP_DOWN[membership]
+            expanded: dict[Any, set[Any]] = defaultdict(set)
+            for k, policies in by_class.items():
+                for m in down(self, k):
+                    expanded[m] |= policies
+            by_class = expanded
+        return [(p, c) for c, policies in by_class.items() for p in policies]
+
+    def _wecs_of(self, wc: int) -> list[int]:
+        """The WECs of label class `wc` (an index built when first asked after WECs change)."""
+        if self._class_wecs is None:
+            index: dict[int, list[int]] = defaultdict(list)
+            for c, klass in self._enc.wec_classes.items():
+                index[klass].append(c)
+            self._class_wecs = index
+        return self._class_wecs.get(wc, [])
+
     def _has_rows(self, pred: str, p: int) -> bool:
         return bool(self._dests.get(p) if pred == "selects_wec" else self._objs.get(p))
 
@@ -288,8 +315,18 @@ class Model:
         policy_object) that the knowledge base holds; returns the policies whose rows changed."""
         retract, add = new_facts(), new_facts()
         active = self._kb.active
+        compiler = self._kb.compiler
+        # When every kept form of selects_wec is its projection onto the policy, a policy whose
+        # objects did not change keeps its rows unless it gained its first WEC or lost its last.
+        wec_forms = [n for n in active if _form(compiler, n)[0] == "selects_wec"]
+        projected = all(not set(_form(compiler, n)[1] or (0, 1)) - {0} for n in wec_forms)
         changed = set()
         for p in policies:
+            if objects_changed is not None and p not in objects_changed and projected:
+                kept = self._kept.get(p, {})
+                has = bool(self._dests.get(p)) and p in self._enc.policies
+                if all(bool(kept.get(n)) == has for n in wec_forms):
+                    continue
             self._save(self._kept, p)
             old = self._kept.pop(p, {})
             reuse = objects_changed is not None and p not in objects_changed
@@ -429,8 +466,9 @@ class Model:
     @property
     def result(self) -> Result:
         if self._result is None:
+            built = self._resolutions
             self._result = Result(
-                resolutions=tuple(self._resolution(p) for p in self._order),
+                resolutions=tuple(built.get(p) or self._resolution(p) for p in self._order),
                 ids=tuple(self._order),
                 singleton=dict(self._singleton),
                 _snapshot=self._snapshot,
@@ -596,37 +634,52 @@ class Model:
         namespaces: list[str] = []
         moved_c: set[int] = set()
         wec_names: dict[int, str] = {}
+        new_clauses: list[int] = []  # clauses to choose plans for
+        own_changes: dict[int, set[str]] = {}  # replaced policy -> the inputs whose facts differ
         save = self._save
         for key, entity in changed.items():
             if key.kind == "bindingpolicy":
                 save(enc.policy_ids, key.name)
                 p = enc.policy_ids.get(key.name)
+                old_own: Facts = new_facts()
+                old_clauses: tuple[int, ...] = ()
+                reuse: dict[tuple[object, ...], int] = {}
                 if p is not None:
                     for table in (enc.policies, enc.policy_own, enc.policy_clauses):
                         save(table, p)
-                    for j in enc.policy_clauses.get(p, ()):
-                        save(enc.clause_ids, j)
-                        save(enc.clause_indexes, j)
-                    merge_into(retract, enc.policy_own[p])
-                    self._forget_plans(enc.policy_clauses.get(p, ()))
+                    old_clauses = enc.policy_clauses.get(p, ())
+                    for j in old_clauses:
+                        for clause_table in (enc.clause_ids, enc.clause_indexes, enc.clause_keys):
+                            save(clause_table, j)
+                    reuse = {enc.clause_keys[j]: j for j in old_clauses if j in enc.clause_keys}
+                    old_own = enc.policy_own[p]
                     enc.forget_policy(p)
-                    gone_p.add(p)
                 if isinstance(entity, BindingPolicy):
-                    new_p, rows = enc.policy_facts(entity, vocab)
+                    # A replaced policy keeps its id, and its unchanged clauses theirs: only the
+                    # facts that differ are retracted and asserted, and only the relations that
+                    # read them are derived again (see _rederive).
+                    new_p, rows = enc.policy_facts(entity, vocab, p, reuse)
+                    clauses = enc.policy_clauses[new_p]
                     for table in (enc.policies, enc.policy_own, enc.policy_clauses):
                         save(table, new_p, _MISSING)
-                    for j in enc.policy_clauses[new_p]:
-                        save(enc.clause_ids, j, _MISSING)
-                        save(enc.clause_indexes, j, _MISSING)
-                    merge_into(own, rows)
+                    for j in clauses:
+                        for clause_table in (enc.clause_ids, enc.clause_indexes, enc.clause_keys):
+                            save(clause_table, j, _MISSING)
+                    self._forget_plans(set(old_clauses) - set(clauses))
+                    new_clauses.extend(j for j in clauses if j not in old_clauses)
+                    differ = _fact_changes(old_own, rows, retract, own)
                     dirty_p.add(new_p)
-                    if p is not None:
-                        self._order[self._order.index(p)] = new_p
-                    else:
+                    if p is None:
                         self._order.append(new_p)
+                    else:
+                        own_changes[new_p] = differ
                 elif p is not None:
+                    merge_into(retract, old_own)
+                    self._forget_plans(old_clauses)
                     self._order.remove(p)
+                    gone_p.add(p)
             elif key.kind == "wec":
+                self._class_wecs = None
                 save(enc.wec_ids, key.name)
                 c = enc.wec_ids.get(key.name)
                 old_class = None
@@ -686,21 +739,23 @@ class Model:
         if any(vocab.values()):
             kb.assert_facts(vocab)
         self._assert(own)
-        new_clauses = [j for p in dirty_p for j in enc.policy_clauses.get(p, ())]
         if new_clauses:
             if self._journal is not None:
                 self._journal.plans_chosen.extend(new_clauses)
             kb.choose_plans(new_clauses)
         if dirty_p or gone_p:
             self._wants_singleton = None
+        flipped: set[int] = set()
         for name in namespaces:
-            dirty_p |= self._flipped_policies(ns_before[name], self._namespace_answers(name))
-        dirty_p -= gone_p
+            flipped |= self._flipped_policies(ns_before[name], self._namespace_answers(name))
+        dirty_p |= flipped - gone_p
+        partial = {p: preds for p, preds in own_changes.items() if p not in flipped}
         with kb.backend.session():
             changed_inputs = {
                 pred for facts in (retract, vocab, own) for pred, rows in facts.items() if rows
             }
             touched, moved = self._rederive(
+                partial,
                 dirty_p,
                 gone_p,
                 dirty_c,
@@ -758,6 +813,7 @@ class Model:
 
     def _rederive(
         self,
+        partial: dict[int, set[str]],
         dirty_p: set[int],
         gone_p: set[int],
         dirty_c: set[int],
@@ -769,45 +825,66 @@ class Model:
         wec_names: dict[int, str],
     ) -> tuple[set[int], dict[int, tuple[set[str], set[str]]]]:
         """Re-derive what the changed keys reach; returns the policies touched and, per policy
-        whose destinations moved because WECs changed, the WEC names added and removed."""
+        whose destinations moved because WECs changed, the WEC names added and removed.
+
+        A policy in `partial` was replaced and only the inputs named there differ: only the
+        relations whose rules (with the policy bound) read one of them are asked again."""
         kb, save = self._kb, self._save
         dests, wec_policies = self._dests, self._wec_policies
         objs, object_policies = self._objs, self._object_policies
+        # Per policy re-derived: (its WECs, its objects, its invalidity) asked again or kept.
+        redo: dict[int, tuple[bool, bool, bool]] = {p: (True, True, True) for p in gone_p}
+        for p in dirty_p:
+            inputs = partial.get(p)
+            redo[p] = (
+                self._reads_any("selects_wec", (p, None), inputs),
+                self._reads_any("policy_object", (p, None, None, None), inputs),
+                self._reads_any("policy_invalid", (p,), inputs),
+            )
         touched = set(dirty_p) | gone_p
-        objects_changed = set(dirty_p) | gone_p  # policies whose object rows changed
+        # Policies whose object rows changed.
+        objects_changed = {p for p, (_, objects, _) in redo.items() if objects}
         self._affected = set()  # objects whose policies' rows changed
-        for p in gone_p | dirty_p:
-            save(dests, p)
-            for c in dests.pop(p, set()):
-                save(wec_policies, c)
-                wec_policies[c].discard(p)
-            save(objs, p)
-            for o in objs.pop(p, {}):
-                save(object_policies, o)
-                object_policies[o].discard(p)
-                self._affected.add(o)
-            self._save_member(self._invalid, p)
-            self._invalid.discard(p)
+        for p, (wecs, objects, invalid) in redo.items():
+            if wecs:
+                save(dests, p)
+                for c in dests.pop(p, set()):
+                    save(wec_policies, c)
+                    wec_policies[c].discard(p)
+                save(self._wec_top_of, p)
+                for k in self._wec_top_of.pop(p, set()):
+                    save(self._wec_top, k)
+                    self._wec_top[k].discard(p)
+            if objects:
+                save(objs, p)
+                for o in objs.pop(p, {}):
+                    save(object_policies, o)
+                    object_policies[o].discard(p)
+                    self._affected.add(o)
+            if invalid:
+                self._save_member(self._invalid, p)
+                self._invalid.discard(p)
             self._save_member(self._has_binding, p)
             self._has_binding.discard(p)
-            save(self._wec_top_of, p)
-            for k in self._wec_top_of.pop(p, set()):
-                save(self._wec_top, k)
-                self._wec_top[k].discard(p)
         for p in dirty_p:
-            if kb.query("policy_invalid", (p,)):
+            wecs, objects, invalid = redo[p]
+            if invalid and kb.query("policy_invalid", (p,)):
                 self._invalid.add(p)
-            if self._wec_chain is not None:
+            rows: Iterable[tuple[Any, ...]] = ()
+            if wecs and self._wec_chain is not None:
+                # Per class of classes, as the full evaluation does, expanded into the WECs.
                 found = kb.class_rows("selects_wec", 1, (p, None))
                 assert found is not None
                 self._keep_top(found[1])
-            for _, c in kb.query("selects_wec", (p, None)):
+                rows = self._expand_wecs(found[1])
+            elif wecs:
+                rows = kb.query("selects_wec", (p, None))
+            for _, c in rows:
                 dests[p].add(int(c))
                 save(wec_policies, int(c))
                 wec_policies[int(c)].add(p)
-            ps_objs = objs[p]
-            for _, o, k, v in kb.query("policy_object", (p, None, None, None)):
-                ps_objs.setdefault(int(o), {}).setdefault(k, set()).add(v)
+            for _, o, k, v in kb.query("policy_object", (p, None, None, None)) if objects else ():
+                objs[p].setdefault(int(o), {}).setdefault(k, set()).add(v)
                 save(object_policies, int(o))
                 object_policies[int(o)].add(p)
         moved: dict[int, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
@@ -877,6 +954,19 @@ class Model:
         self._has_binding |= {p for p in live if kb.query("has_binding", (p,))}
         return touched, moved
 
+    def _reads_any(
+        self, predicate: str, args: tuple[int | None, ...], inputs: set[str] | None
+    ) -> bool:
+        """Whether asking `predicate` with `args` can answer otherwise once `inputs` changed
+        (None: anything may have); rules that read rows kept for every policy may."""
+        if inputs is None:
+            return True
+        kb = self._kb
+        reads = kb.reads(predicate, args)
+        if kb.kept_forms(kb.compiler.name(predicate, adornment(args))):
+            return True
+        return not reads.isdisjoint(inputs)
+
     def _singleton_relevant(self, touched: set[int]) -> bool:
         if self._problems:
             return True
@@ -887,7 +977,23 @@ class Model:
                 self._wants_singleton = bool(self._kb.query("clause_want_singleton", (None,)))
         if not self._wants_singleton:
             return False
-        return any(_SINGLETON in mods for p in touched for mods in self._objs.get(p, {}).values())
+        # Only a policy with a clause that asks for it can select an object with the request.
+        own = self._enc.policy_own
+        asking = [p for p in touched if p in own and own[p].get("clause_want_singleton")]
+        return any(_SINGLETON in mods for p in asking for mods in self._objs.get(p, {}).values())
+
+
+def _fact_changes(old: Facts, new: Facts, retract: Facts, add: Facts) -> set[str]:
+    """The predicates whose rows differ from `old` to `new`; the rows gone go to `retract`,
+    the rows new to `add`."""
+    differ = set()
+    for pred in old.keys() | new.keys():
+        before, after = set(old.get(pred, ())), set(new.get(pred, ()))
+        if before != after:
+            differ.add(pred)
+            retract[pred].extend(before - after)
+            add[pred].extend(after - before)
+    return differ
 
 
 def _check_projection(enc: Encoding, policy: BindingPolicy) -> None:
@@ -908,6 +1014,12 @@ def _check_projection(enc: Encoding, policy: BindingPolicy) -> None:
 _MEMBERSHIP_UP: dict[str, Any] = {
     "wec": lambda enc, c: (enc.wec_classes[c],),
     "wec_selector_matches": lambda enc, wc: enc.wec_space.by_class.get(wc, ()),
+}
+# And down: the WECs of a label class; the label classes a selector's builtin facts match
+# (every match of a clusterSelector is a fact).
+_MEMBERSHIP_DOWN: dict[str, Any] = {
+    "wec": lambda model, wc: model._wecs_of(wc),
+    "wec_selector_matches": lambda model, s: members(model._enc.wec_space.emitted.get(s, 0)),
 }
 
 
@@ -932,6 +1044,7 @@ _JOURNALED_ATTRS = (
     "_order",
     "_affected",
     "_wants_singleton",
+    "_class_wecs",
 )
 
 
@@ -988,11 +1101,11 @@ class _Journal:
                 table.pop(key, None)
             else:
                 table[key] = old
-        for members, item, present in self.members.values():
+        for group, item, present in self.members.values():
             if present:
-                members.add(item)
+                group.add(item)
             else:
-                members.discard(item)
+                group.discard(item)
         for name, value in self.attrs.items():
             setattr(model, name, value)
         # The base result holds for the restored state again: revive it rather than rebuild.
