@@ -9,7 +9,7 @@ sets incrementally and is tested against this function.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -230,7 +230,7 @@ class SnapshotIndex:
         return found
 
 
-def overlay(index: SnapshotIndex, changed: dict[Key, Entity | None]) -> Snapshot:
+def overlay(index: SnapshotIndex, changed: Mapping[Key, Entity | None]) -> Snapshot:
     """`index.snapshot` with the entities of `changed` replaced in place, added (at the end)
     or removed; the tuples of kinds no change touches are the base's own (shared)."""
     by_kind: dict[KeyKind, list[tuple[Key, Entity | None]]] = {}
@@ -255,7 +255,7 @@ def overlay(index: SnapshotIndex, changed: dict[Key, Entity | None]) -> Snapshot
     return replace(base, **fields)  # type: ignore[arg-type]
 
 
-def apply_overlay(snapshot: Snapshot, changed: dict[Key, Entity | None]) -> Snapshot:
+def apply_overlay(snapshot: Snapshot, changed: Mapping[Key, Entity | None]) -> Snapshot:
     """`snapshot` with the entities of `changed` replaced, added (at the end) or removed."""
     return overlay(SnapshotIndex(snapshot), changed)
 

@@ -501,6 +501,24 @@ class Model:
             }
         return objects
 
+    def _move_objects(
+        self, p: int, changed: set[int], old_objects: dict[int, WorkloadObject]
+    ) -> None:
+        """Policy p's objects map after the objects `changed` changed: a copy of the one built
+        with those entries replaced (the base's stays as it was, shared by its result)."""
+        self._save(self._object_maps, p)  # (a map built while a change is held goes with it)
+        previous = self._object_maps.get(p)
+        if previous is None:
+            return  # built when asked
+        objects = previous.copy()
+        mine, entities = self._objs.get(p, {}), self._enc.objects
+        for o in changed:
+            if o in old_objects:
+                objects.pop(old_objects[o], None)
+            if o in mine:
+                objects[entities[o]] = modulation(mine[o])
+        self._object_maps[p] = objects
+
     def _update_resolutions(
         self, touched: set[int], rederived: set[int], moved: dict[int, tuple[set[str], set[str]]]
     ) -> None:
@@ -635,6 +653,8 @@ class Model:
         moved_c: set[int] = set()
         wec_names: dict[int, str] = {}
         new_clauses: list[int] = []  # clauses to choose plans for
+        old_objects: dict[int, WorkloadObject] = {}  # object -> its entity before the change
+        swapped_o: set[int] = set()  # objects whose facts stay, the entity changed
         own_changes: dict[int, set[str]] = {}  # replaced policy -> the inputs whose facts differ
         save = self._save
         for key, entity in changed.items():
@@ -704,34 +724,43 @@ class Model:
             elif key.kind == "object":
                 save(enc.object_ids, key)
                 o = enc.object_ids.get(key)
+                old_facts: Facts = new_facts()
                 if o is not None:
                     save(enc.objects, o)
                     save(self._object_class, o)
-                    old = enc.objects[o]
-                    retract["workload"].append((o, old.ref.name, self._object_class[o]))
+                    old = old_objects[o] = enc.objects[o]
+                    old_facts["workload"].append((o, old.ref.name, self._object_class[o]))
                 if isinstance(entity, WorkloadObject):
                     o, rows = enc.object_facts(entity, vocab)
                     save(enc.objects, o, _MISSING)
                     save(self._object_class, o, _MISSING)
                     self._object_class[o] = int(rows["workload"][0][2])
-                    merge_into(own, rows)
-                    dirty_o.add(o)
+                    if _fact_changes(old_facts, rows, retract, own):
+                        dirty_o.add(o)
+                    else:  # labels no selector tests: the same facts, another entity
+                        swapped_o.add(o)
                 elif o is not None:
+                    merge_into(retract, old_facts)
                     enc.forget_object(o)
                     del self._object_class[o]
                     gone_o.add(o)
             else:
                 namespaces.append(key.name)
-        ns_before = {name: self._namespace_answers(name) for name in namespaces}
+        ns_before: dict[str, set[int]] = {}
         for name in namespaces:
             save(enc.namespaces, name)
             save(enc.namespace_classes, name)
             ns = changed[Key("namespace", name)]
+            before: Facts = new_facts()
             if name in enc.namespaces:
-                retract["namespace"].append((name, enc.namespace_classes[name]))
-            if isinstance(ns, Namespace):
-                merge_into(own, enc.namespace_facts(ns, vocab))
-            elif name in enc.namespaces:
+                before["namespace"].append((name, enc.namespace_classes[name]))
+            after = enc.namespace_facts(ns, vocab) if isinstance(ns, Namespace) else new_facts()
+            # Asked before any fact changes (the knowledge base is not touched yet).
+            answers = self._namespace_answers(name) if before != after else None
+            if answers is not None:
+                ns_before[name] = answers
+                _fact_changes(before, after, retract, own)
+            if not isinstance(ns, Namespace) and name in enc.namespaces:
                 enc.forget_namespace(name)
         self._retract(retract)
         # Vocabulary (classes, tests, selector matches met for the first time) stays: it is
@@ -746,8 +775,8 @@ class Model:
         if dirty_p or gone_p:
             self._wants_singleton = None
         flipped: set[int] = set()
-        for name in namespaces:
-            flipped |= self._flipped_policies(ns_before[name], self._namespace_answers(name))
+        for name, answers in ns_before.items():
+            flipped |= self._flipped_policies(answers, self._namespace_answers(name))
         dirty_p |= flipped - gone_p
         partial = {p: preds for p, preds in own_changes.items() if p not in flipped}
         with kb.backend.session():
@@ -765,6 +794,8 @@ class Model:
                 moved_c,
                 changed_inputs,
                 wec_names,
+                swapped_o,
+                old_objects,
             )
         self._update_resolutions(touched, dirty_p | gone_p, moved)
         if touched and (self._problems or self._counts or self._singleton_relevant(touched)):
@@ -823,6 +854,8 @@ class Model:
         moved_c: set[int],
         changed_inputs: set[str],
         wec_names: dict[int, str],
+        swapped_o: set[int],
+        old_objects: dict[int, WorkloadObject],
     ) -> tuple[set[int], dict[int, tuple[set[str], set[str]]]]:
         """Re-derive what the changed keys reach; returns the policies touched and, per policy
         whose destinations moved because WECs changed, the WEC names added and removed.
@@ -922,6 +955,8 @@ class Model:
             touched |= old ^ new
             if c in moved_c and per_class:
                 touched |= old & new
+        # Per policy not derived afresh: its objects whose entry in its objects map changes.
+        entries: dict[int, set[int]] = defaultdict(set)
         for o in gone_o | dirty_o:
             self._affected.add(o)
             save(object_policies, o)
@@ -930,6 +965,7 @@ class Model:
                 objs[p].pop(o, None)
                 touched.add(p)
                 objects_changed.add(p)
+                entries[p].add(o)
         for o in dirty_o:
             for p, _, k, v in kb.query("policy_object", (None, o, None, None)):
                 save(objs, int(p))
@@ -937,10 +973,19 @@ class Model:
                 object_policies[o].add(int(p))
                 touched.add(int(p))
                 objects_changed.add(int(p))
+                entries[int(p)].add(o)
+        for o in swapped_o:
+            for p in object_policies.get(o, ()):
+                touched.add(p)
+                entries[p].add(o)
         kept_changed = self._keep(touched, objects_changed)
-        for p in objects_changed:
+        rederived = {p for p, (_, objects, _) in redo.items() if objects}
+        for p in rederived:
             save(self._object_maps, p)
             self._object_maps.pop(p, None)
+        for p, changed_objects in entries.items():
+            if p not in rederived:
+                self._move_objects(p, changed_objects, old_objects)
         # has_binding asked again for the touched policies whose answer can have changed: the
         # re-derived ones, and, unless none of the inputs its rules read changed, those whose
         # kept rows (the only derived rows its rules read) changed.
