@@ -188,10 +188,15 @@ class Model:
         self._derive_singleton()
 
     def _kept_rows(
-        self, p: int, names: Iterable[str], unchanged: dict[str, set[Row]] | None = None
+        self,
+        p: int,
+        names: Iterable[str],
+        unchanged: dict[str, set[Row]] | None = None,
+        moves: tuple[set[int], dict[int, Mods]] | None = None,
     ) -> dict[str, set[Row]]:
         """Policy p's rows of the kept forms `names` (fact names); the forms of policy_object
-        are taken from `unchanged` when p's objects did not change."""
+        are taken from `unchanged` when p's objects did not change, or follow from them by
+        `moves` (the objects that changed, with their rows before) when only those did."""
         if p not in self._enc.policies:
             return {}
         compiler = self._kb.compiler
@@ -224,7 +229,12 @@ class Model:
         for name in names:
             pred, keep = _form(compiler, name)
             if unchanged is not None and pred == "policy_object" and name in unchanged:
-                out[name] = unchanged[name]
+                if moves is None:
+                    out[name] = unchanged[name]
+                elif pred in compiler.kept_per_class:
+                    out[name] = stored_rows(pred)
+                else:
+                    out[name] = self._moved_rows(p, keep, unchanged[name], *moves)
             elif keep is None:
                 out[name] = stored_rows(pred)
             elif not set(keep) - {0}:
@@ -234,6 +244,39 @@ class Model:
             else:
                 out[name] = {tuple(r[i] for i in keep) for r in rows_of(pred)}
         return out
+
+    def _moved_rows(
+        self,
+        p: int,
+        keep: tuple[int, ...] | None,
+        before: set[Row],
+        changed: set[int],
+        old_mods: dict[int, Mods],
+    ) -> set[Row]:
+        """p's rows of a kept form of policy_object after the objects `changed` changed: their
+        rows before go, unless another of p's objects still gives them; their rows now come."""
+        positions = (0, 1, 2, 3) if keep is None else keep
+
+        def rows(o: int, mods: Mods) -> set[Row]:
+            return {tuple((p, o, k, v)[i] for i in positions) for k, vs in mods.items() for v in vs}
+
+        mine = self._objs.get(p, {})
+        gone: set[Row] = set()
+        came: set[Row] = set()
+        for o in changed:
+            gone |= rows(o, old_mods.get(o, {}))
+            came |= rows(o, mine.get(o, {}))
+        lost = gone - came
+        if lost and 1 not in positions:  # a row without the object may come from another
+            others = (rows(o, mods) for o, mods in mine.items() if o not in changed)
+            for found in others:
+                lost -= found
+                if not lost:
+                    break
+        came -= before
+        if not came and not lost:
+            return before  # the same set: nothing to compare or count
+        return (before | came) - lost
 
     def _keep_top(self, rows: Iterable[tuple[Any, ...]]) -> None:
         for p, k in rows:
@@ -310,9 +353,16 @@ class Model:
         classes = self._enc.wec_classes
         return {(*r[:pos], classes[int(r[pos])], *r[pos + 1 :]) for r in rows}
 
-    def _keep(self, policies: Iterable[int], objects_changed: set[int] | None = None) -> set[int]:
+    def _keep(
+        self,
+        policies: Iterable[int],
+        objects_changed: set[int] | None = None,
+        moves: dict[int, tuple[set[int], dict[int, Mods]]] | None = None,
+    ) -> set[int]:
         """Bring the kept rows of `policies` up to date, in the kept forms (of selects_wec and
-        policy_object) that the knowledge base holds; returns the policies whose rows changed."""
+        policy_object) that the knowledge base holds; returns the policies whose rows changed.
+        `moves`: per policy whose objects changed but were not derived afresh, those objects
+        with their rows before (see _kept_rows)."""
         retract, add = new_facts(), new_facts()
         active = self._kb.active
         compiler = self._kb.compiler
@@ -330,7 +380,8 @@ class Model:
             self._save(self._kept, p)
             old = self._kept.pop(p, {})
             reuse = objects_changed is not None and p not in objects_changed
-            new = self._kept_rows(p, active, old if reuse else None)
+            moved = (moves or {}).get(p)
+            new = self._kept_rows(p, active, old if reuse or moved else None, moved)
             if old != new:
                 changed.add(p)
                 self._count_rows(old, new, retract, add)
@@ -777,12 +828,17 @@ class Model:
         flipped: set[int] = set()
         for name, answers in ns_before.items():
             flipped |= self._flipped_policies(answers, self._namespace_answers(name))
+        changed_inputs = {
+            pred for facts in (retract, vocab, own) for pred, rows in facts.items() if rows
+        }
+        # A replaced policy re-derives what reads its changed facts; one whose namespace tests
+        # flipped, what reads any fact this change set changed (its objects, not its WECs).
+        partial = dict(own_changes)
+        for p in flipped - gone_p:
+            if p in own_changes or p not in dirty_p:  # (a new policy is derived in full)
+                partial[p] = own_changes.get(p, set()) | changed_inputs
         dirty_p |= flipped - gone_p
-        partial = {p: preds for p, preds in own_changes.items() if p not in flipped}
         with kb.backend.session():
-            changed_inputs = {
-                pred for facts in (retract, vocab, own) for pred, rows in facts.items() if rows
-            }
             touched, moved = self._rederive(
                 partial,
                 dirty_p,
@@ -957,12 +1013,13 @@ class Model:
                 touched |= old & new
         # Per policy not derived afresh: its objects whose entry in its objects map changes.
         entries: dict[int, set[int]] = defaultdict(set)
+        old_mods: dict[int, dict[int, Mods]] = defaultdict(dict)  # their rows before
         for o in gone_o | dirty_o:
             self._affected.add(o)
             save(object_policies, o)
             for p in object_policies.pop(o, set()):
                 save(objs, p)
-                objs[p].pop(o, None)
+                old_mods[p][o] = objs[p].pop(o, {})
                 touched.add(p)
                 objects_changed.add(p)
                 entries[p].add(o)
@@ -978,8 +1035,14 @@ class Model:
             for p in object_policies.get(o, ()):
                 touched.add(p)
                 entries[p].add(o)
-        kept_changed = self._keep(touched, objects_changed)
         rederived = {p for p, (_, objects, _) in redo.items() if objects}
+        # (Objects whose facts stayed change no rows.)
+        moves = {
+            p: (os - swapped_o, old_mods[p])
+            for p, os in entries.items()
+            if p not in rederived and os - swapped_o
+        }
+        kept_changed = self._keep(touched, objects_changed, moves)
         for p in rederived:
             save(self._object_maps, p)
             self._object_maps.pop(p, None)
