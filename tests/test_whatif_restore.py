@@ -228,3 +228,26 @@ def test_a_moved_resolution_builds_its_destinations_when_read() -> None:
         pass
     else:
         raise AssertionError("a PolicyResolution must be immutable")
+
+
+def test_explanations_inside_a_held_change_leave_the_base_intact() -> None:
+    from bindlog.analysis.whatif import explain_pairs, load_model
+
+    base_file = str(Path(__file__).resolve().parent / "whatif" / "base.yaml")
+    loaded = load_model([base_file])
+    before = observable(loaded.model.result)
+    change = loaded.label("svc/db", "app=web", namespace="team-b")
+    outcome = loaded.what_if([change])
+    assert outcome.diff.changed
+    # Explaining re-enters the change and asks the rules bound questions (which may assert
+    # kept forms on demand) while it is held.
+    explained, _ = explain_pairs(outcome, limit=10)
+    assert explained
+    with loaded.model.changed([change]) as live:
+        assert observable(live) == observable(outcome.result)
+        live.matching_clauses()
+    assert observable(loaded.model.result) == before
+    assert observable(loaded.model.result) == observable(evaluate(loaded.snapshot))
+    # And the model answers the next what-if exactly.
+    again = loaded.what_if([change])
+    assert observable(again.result) == observable(outcome.result)

@@ -611,6 +611,8 @@ class Model:
 
     def apply(self, changes: ChangeSet | Iterable[Change]) -> Result:
         """Apply `changes` and keep them; returns the new result."""
+        if self._journal is not None:
+            raise RuntimeError("a change is held (Model.changed): apply after the block")
         changed = resolve_changes(changes, self._lookup)
         self._apply_changed(changed)
         return self.result
@@ -656,12 +658,14 @@ class Model:
             self._journal = None
             journal.rollback()
             raise
-        self._journal = None
+        # The journal stays open while the block runs: what it builds on demand (kept forms
+        # asserted for a rule asked the first time, resolutions) is put back too.
         self._changed_state(changed)
         self._held = changed
         try:
             yield self.result
         finally:
+            self._journal = None
             with no_gc():
                 journal.rollback()
 
