@@ -113,17 +113,24 @@ class PolicyResolution:
         has_binding: bool,
     ) -> PolicyResolution:
         """`previous` with the WEC names `added` and `removed` (disjoint), built when read."""
-        res = cls(previous.policy, frozenset(), objects, invalid, has_binding)
         plus, minus = frozenset(added), frozenset(removed)
         base = previous._destinations
-        if previous._base is not None:  # not built yet: one delta on the last built set
+        if base is None:  # not built yet: one delta on the last built set
             base = previous._base
             plus, minus = (previous._added - minus) | plus, (previous._removed - plus) | minus
+        res = cls.__new__(cls)
         setter = object.__setattr__
-        setter(res, "_destinations", None)
-        setter(res, "_base", base)
-        setter(res, "_added", plus)
-        setter(res, "_removed", minus)
+        for name, value in (
+            ("policy", previous.policy),
+            ("objects", objects),
+            ("invalid", invalid),
+            ("has_binding", has_binding),
+            ("_destinations", None),
+            ("_base", base),
+            ("_added", plus),
+            ("_removed", minus),
+        ):
+            setter(res, name, value)
         return res
 
     @property
