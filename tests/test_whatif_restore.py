@@ -251,3 +251,19 @@ def test_explanations_inside_a_held_change_leave_the_base_intact() -> None:
     # And the model answers the next what-if exactly.
     again = loaded.what_if([change])
     assert observable(again.result) == observable(outcome.result)
+
+
+def test_diff_results_of_two_models_pairs_policies_by_name() -> None:
+    from bindlog.analysis.whatif import diff_results
+
+    snapshot = _snapshot()
+    reordered = Snapshot(
+        snapshot.clusters, snapshot.namespaces, snapshot.objects, snapshot.policies[::-1]
+    )
+    # Same ids (0, 1, 2) for other policies: the diff still pairs them by name.
+    a, b = Model(snapshot).result, Model(reordered).result
+    assert a.ids == b.ids
+    assert not diff_results(a, b).changed
+    edited = apply_to_snapshot(reordered, [SetLabels(Key("wec", "wec1"), (("env", "dev"),))])
+    diff = diff_results(a, Model(edited).result)
+    assert [d.name for d in diff.bindings] == ["dev-x", "prod-web"]
