@@ -267,3 +267,19 @@ def test_diff_results_of_two_models_pairs_policies_by_name() -> None:
     edited = apply_to_snapshot(reordered, [SetLabels(Key("wec", "wec1"), (("env", "dev"),))])
     diff = diff_results(a, Model(edited).result)
     assert [d.name for d in diff.bindings] == ["dev-x", "prod-web"]
+
+
+def test_a_change_the_encoding_cannot_take_is_answered_in_full_and_leaves_the_base() -> None:
+    snapshot = _snapshot()
+    model = Model(snapshot)
+    base = model.result
+    before = observable(base)
+    # A selector on a label key no clusterSelector tested before: the label classes change.
+    policy = BindingPolicy("new", "u9", _sel(n="3"), (DownsyncClause(),))
+    changes: list[Change] = [Put(policy), SetLabels(Key("wec", "wec0"), (("env", "prod"),))]
+    result = model.what_if(changes)
+    assert observable(result) == observable(evaluate(apply_to_snapshot(snapshot, changes)))
+    assert result.resolutions[-1].destinations == {"wec3"}
+    assert observable(model.result) == before
+    assert model.result is base
+    assert base.live
