@@ -15,14 +15,17 @@ ratios measured in one run on one machine; nothing is asserted.
 
     python benchmarks/bench_whatif.py --size M --picks 20 --sweep 100
     python benchmarks/bench_whatif.py --size M --picks 0 --sweep 100 --sweep-repeat 5
+    python benchmarks/bench_whatif.py --size M --picks 20 --sweep 0 --profile 25
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
 import json
 import os
+import pstats
 import random
 import statistics
 import subprocess
@@ -100,7 +103,9 @@ def timed(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - t0
 
 
-def single_changes(loaded: LoadedModel, picks: int, seed: int, diff: bool) -> list[dict[str, Any]]:
+def single_changes(
+    loaded: LoadedModel, picks: int, seed: int, diff: bool, profile: int = 0
+) -> list[dict[str, Any]]:
     from bindlog.changes import apply_to_snapshot
 
     rows = []
@@ -108,14 +113,20 @@ def single_changes(loaded: LoadedModel, picks: int, seed: int, diff: bool) -> li
     for name, make in KINDS.items():
         rng = random.Random(seed)
         incremental, full, with_diff = [], [], []
+        # --profile: cProfile over this kind's what-ifs (not the full evaluations), to stderr.
+        profiler = cProfile.Profile() if profile else None
         for _ in range(picks):
             changes = ChangeSet((make(base, rng),))
             # Each side pays for its own garbage: the full evaluation's collection is timed
             # with it, not left for the next what-if to run into.
             gc.collect()
+            if profiler is not None:
+                profiler.enable()
             t0 = time.perf_counter()
             loaded.model.what_if(changes)
             t1 = time.perf_counter()
+            if profiler is not None:
+                profiler.disable()
             evaluate(apply_to_snapshot(base, changes))
             gc.collect()
             t2 = time.perf_counter()
@@ -126,6 +137,10 @@ def single_changes(loaded: LoadedModel, picks: int, seed: int, diff: bool) -> li
                 t3 = time.perf_counter()
                 loaded.what_if(changes)
                 with_diff.append(time.perf_counter() - t3)
+        if profiler is not None:
+            print(f"--- {name}: Model.what_if over {picks} picks", file=sys.stderr)
+            stats = pstats.Stats(profiler, stream=sys.stderr)
+            stats.sort_stats("tottime").print_stats(profile)
         inc, ful = statistics.median(incremental), statistics.median(full)
         row = {"change": name, "what_if_s": inc, "full_s": ful, "full_over_what_if": ful / inc}
         if diff:
@@ -229,6 +244,13 @@ def main() -> None:
     parser.add_argument(
         "--no-diff", action="store_true", help="do not also time what-if with its Binding diff"
     )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print the N costliest functions of each kind's what-ifs (cProfile) to stderr",
+    )
     args = parser.parse_args()
     directory = data_dir(args.size, args.data, not args.no_dense)
     t0 = time.perf_counter()
@@ -245,7 +267,7 @@ def main() -> None:
         "policy_wec_pairs": sum(len(r.destinations) for r in res),
         "load_and_evaluate_s": load_s,
         "picks": args.picks,
-        "changes": single_changes(loaded, args.picks, args.seed, not args.no_diff)
+        "changes": single_changes(loaded, args.picks, args.seed, not args.no_diff, args.profile)
         if args.picks
         else [],
     }

@@ -9,7 +9,7 @@ sets incrementally and is tested against this function.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -204,21 +204,60 @@ def _tables(snapshot: Snapshot) -> dict[KeyKind, dict[Key, Entity]]:
     }
 
 
-def apply_overlay(snapshot: Snapshot, changed: dict[Key, Entity | None]) -> Snapshot:
-    """`snapshot` with the entities of `changed` replaced, added (at the end) or removed."""
-    tables = _tables(snapshot)
+# The Snapshot field holding each kind of entity.
+_FIELD: dict[KeyKind, str] = {
+    "wec": "clusters",
+    "namespace": "namespaces",
+    "object": "objects",
+    "bindingpolicy": "policies",
+}
+
+
+class SnapshotIndex:
+    """The position of each entity of one snapshot by identity, built per kind on first use
+    and kept with the snapshot: overlays on it then cost what they change (plus a copy, in C,
+    of the tuples of the kinds they touch), not a walk of every entity."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self._positions: dict[KeyKind, dict[Key, int]] = {}
+
+    def positions(self, kind: KeyKind) -> dict[Key, int]:
+        found = self._positions.get(kind)
+        if found is None:
+            items: tuple[Entity, ...] = getattr(self.snapshot, _FIELD[kind])
+            found = self._positions[kind] = {key_of(e): i for i, e in enumerate(items)}
+        return found
+
+
+def overlay(index: SnapshotIndex, changed: Mapping[Key, Entity | None]) -> Snapshot:
+    """`index.snapshot` with the entities of `changed` replaced in place, added (at the end)
+    or removed; the tuples of kinds no change touches are the base's own (shared)."""
+    by_kind: dict[KeyKind, list[tuple[Key, Entity | None]]] = {}
     for key, entity in changed.items():
-        if entity is None:
-            tables[key.kind].pop(key, None)
-        else:
-            tables[key.kind][key] = entity
-    return Snapshot(
-        clusters=tuple(tables["wec"].values()),  # type: ignore[arg-type]
-        namespaces=tuple(tables["namespace"].values()),  # type: ignore[arg-type]
-        objects=tuple(tables["object"].values()),  # type: ignore[arg-type]
-        policies=tuple(tables["bindingpolicy"].values()),  # type: ignore[arg-type]
-        bindings=snapshot.bindings,
-    )
+        by_kind.setdefault(key.kind, []).append((key, entity))
+    base = index.snapshot
+    fields: dict[str, tuple[Entity, ...]] = {}
+    for kind, edits in by_kind.items():
+        positions = index.positions(kind)
+        items: list[Entity | None] = list(getattr(base, _FIELD[kind]))
+        added: list[Entity] = []
+        removed = False
+        for key, entity in edits:
+            i = positions.get(key)
+            if i is not None:
+                items[i] = entity
+                removed = removed or entity is None
+            elif entity is not None:
+                added.append(entity)
+        kept = [e for e in items if e is not None] if removed else items
+        fields[_FIELD[kind]] = (*kept, *added)
+    return replace(base, **fields)  # type: ignore[arg-type]
+
+
+def apply_overlay(snapshot: Snapshot, changed: Mapping[Key, Entity | None]) -> Snapshot:
+    """`snapshot` with the entities of `changed` replaced, added (at the end) or removed."""
+    return overlay(SnapshotIndex(snapshot), changed)
 
 
 def apply_to_snapshot(snapshot: Snapshot, changes: ChangeSet | Iterable[Change]) -> Snapshot:
@@ -241,9 +280,11 @@ __all__ = [
     "Key",
     "Put",
     "SetLabels",
+    "SnapshotIndex",
     "apply_overlay",
     "apply_to_snapshot",
     "key_of",
     "namespace_object_key",
+    "overlay",
     "resolve_changes",
 ]

@@ -9,7 +9,7 @@ adapters and validation as loading.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, BinaryIO
@@ -81,11 +81,9 @@ def diff_results(old: Result, new: Result, cache: SpecCache | None = None) -> Di
     keeps the resolution of every policy a change did not touch, so those are passed over by
     identity. Equal to `diff_bindings(bindings(old), bindings(new))`."""
     cache = cache or SpecCache()
-    before, after = _valid(old), _valid(new)
     old_specs: dict[str, Spec] = {}
     new_specs: dict[str, Spec] = {}
-    for name in before.keys() | after.keys():
-        a, b = before.get(name), after.get(name)
+    for name, a, b in _pairs(old, new):
         if a is b or (
             a is not None
             and b is not None
@@ -99,6 +97,26 @@ def diff_results(old: Result, new: Result, cache: SpecCache | None = None) -> Di
                 if not spec.empty:
                     into[name] = spec
     return diff_specs(old_specs, new_specs)
+
+
+def _pairs(
+    old: Result, new: Result
+) -> Iterator[tuple[str, PolicyResolution | None, PolicyResolution | None]]:
+    """(name, old, new) per policy whose resolutions may differ; None where it has no Binding.
+    Results of one model with the same policies are walked side by side, and the resolutions a
+    change did not touch (the same objects) passed over without reading their names."""
+    if old.ids == new.ids:
+        differ = [
+            (a, b) for a, b in zip(old.resolutions, new.resolutions, strict=True) if a is not b
+        ]
+        # (Results of two models may number other policies alike: then by name.)
+        if all(a.policy.name == b.policy.name for a, b in differ):
+            for a, b in differ:
+                yield a.policy.name, None if a.invalid else a, None if b.invalid else b
+            return
+    before, after = _valid(old), _valid(new)
+    for name in before.keys() | after.keys():
+        yield name, before.get(name), after.get(name)
 
 
 def _valid(result: Result) -> dict[str, PolicyResolution]:

@@ -208,6 +208,7 @@ class Encoding:
     namespaces: dict[str, Namespace] = field(default_factory=dict)
     clause_ids: dict[int, tuple[int, int]] = field(default_factory=dict)  # J -> (P, 1st index)
     clause_indexes: dict[int, tuple[int, ...]] = field(default_factory=dict)  # J -> its indexes
+    clause_keys: dict[int, tuple[object, ...]] = field(default_factory=dict)  # J -> what it is
     policy_clauses: dict[int, tuple[int, ...]] = field(default_factory=dict)
     policy_own: dict[int, Facts] = field(default_factory=dict)  # P -> the facts it owns
     wec_space: _Space = field(default_factory=lambda: _Space("wec_selector_matches", False))
@@ -280,10 +281,19 @@ class Encoding:
     # Each registers the entity under its id (kept when the entity is replaced) and returns its
     # own facts; vocabulary facts met for the first time go to `vocab`.
 
-    def policy_facts(self, policy: BindingPolicy, vocab: Facts) -> tuple[int, Facts]:
-        p = self.policy_ids.get(policy.name)
+    def policy_facts(
+        self,
+        policy: BindingPolicy,
+        vocab: Facts,
+        pid: int | None = None,
+        reuse: dict[tuple[object, ...], int] | None = None,
+    ) -> tuple[int, Facts]:
+        """`pid` and `reuse` (clause key -> id) keep the ids of a policy being replaced and of
+        its clauses that stay as they were: their facts, and the plans chosen for them, hold."""
+        p = self.policy_ids.get(policy.name) if pid is None else pid
         if p is None:
-            p = self.policy_ids[policy.name] = self._new_id("policy")
+            p = self._new_id("policy")
+        self.policy_ids[policy.name] = p
         self.policies[p] = policy
         own = new_facts()
         for i, sel in enumerate(policy.cluster_selectors):
@@ -304,7 +314,11 @@ class Encoding:
             if j is not None:
                 indexes[j].append(c)
                 continue
-            j = by_key[key] = self._new_id("clause")
+            j = reuse.pop(key, None) if reuse else None
+            if j is None:
+                j = self._new_id("clause")
+            by_key[key] = j
+            self.clause_keys[j] = key
             self.clause_ids[j] = (p, c)
             indexes[j] = [c]
             own["clause"].append((p, j))
@@ -322,6 +336,7 @@ class Encoding:
         for j in self.policy_clauses.pop(p, ()):
             del self.clause_ids[j]
             del self.clause_indexes[j]
+            self.clause_keys.pop(j, None)
         del self.policy_ids[self.policies.pop(p).name]
 
     def wec_facts(self, cluster: Cluster, vocab: Facts) -> tuple[int, Facts]:

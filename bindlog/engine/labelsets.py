@@ -198,6 +198,8 @@ def bitset(ids: Iterable[int]) -> int:
 def members(mask: int) -> list[int]:
     """The class ids in a bitset, in increasing order, from its binary digits at C speed: found
     one by one when they are few, else picked all at once (the digits as bytes 0 and 1)."""
+    if mask and not mask & (mask - 1):  # one class, as a class met after the load is
+        return [mask.bit_length() - 1]
     digits = bin(mask)[:1:-1]  # least significant first, without the "0b"
     if mask.bit_count() * 16 < len(digits):
         out: list[int] = []
