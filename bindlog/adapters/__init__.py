@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from bindlog.adapters.manifests import LoadOptions, build_snapshot
 from bindlog.adapters.yaml_files import Document, Limits, read_documents
 from bindlog.errors import InputError, InputProblem
+from bindlog.gcpause import no_gc
 from bindlog.model import Snapshot
 
 
@@ -33,7 +31,7 @@ def load(
     problems found, in file and document order."""
     problems: list[InputProblem] = []
     warnings: list[InputProblem] = []
-    with _collector_paused():
+    with no_gc():
         documents = list(read_documents(paths, problems, stdin, limits, warnings))
         if not documents and not problems:
             problems.append(InputProblem(None, "", "", "no manifests found in the input"))
@@ -45,20 +43,6 @@ def load(
         raise InputError(problems)
     crds = tuple(d for d in documents if d.body.get("kind") == "CustomResourceDefinition")
     return Loaded(snapshot, (*warnings, *more_warnings), crds)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while loading. Parsing allocates hundreds of thousands of
-    objects, none in a reference cycle (a test checks), so the collections their allocation
-    triggers (~200 at M, 8 % of a load) find nothing; they wait until the load is done."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 __all__ = ["Limits", "LoadOptions", "Loaded", "load"]

@@ -21,8 +21,9 @@ from bindlog.engine.inputs import InputRows
 from bindlog.engine.interface import OUTPUTS, SELECTED
 from bindlog.engine.kb import KnowledgeBase
 from bindlog.engine.program import Program
-from bindlog.engine.pydatalog_backend import Backend, Value, no_gc
+from bindlog.engine.pydatalog_backend import Backend, Value
 from bindlog.engines import default_engine
+from bindlog.gcpause import no_gc
 from bindlog.model import Snapshot
 
 

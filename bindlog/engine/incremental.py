@@ -57,9 +57,9 @@ from bindlog.engine.kb import KnowledgeBase
 from bindlog.engine.labelsets import members
 from bindlog.engine.planner import Compiler, adornment
 from bindlog.engine.program import Program, parse_program
-from bindlog.engine.pydatalog_backend import no_gc
 from bindlog.engine.setwise import SetEvaluator
 from bindlog.engines import check_engine, default_engine
+from bindlog.gcpause import no_gc
 from bindlog.model import (
     BindingPolicy,
     Cluster,

@@ -9,7 +9,6 @@ parsing and the query-wrapping rule of the public helpers.
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,24 +16,12 @@ from typing import Any
 
 from bindlog.engine.planner import CompiledRule
 from bindlog.engine.program import Var
+from bindlog.gcpause import no_gc
 
 Value = str | int
 
 # pyDatalog keeps one knowledge base per thread; a Backend owns one and switches to it on use.
 _lock = threading.RLock()
-
-
-@contextmanager
-def no_gc() -> Iterator[None]:
-    # CPython's cyclic GC spends most of evaluation scanning the engine's many small objects;
-    # nothing evaluation builds is cyclic garbage, so collection waits until it is done.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class Backend:
