@@ -1,11 +1,12 @@
 """Set-at-a-time evaluation of the rules: every relation of binding.dl at once, from its text.
 
 pyDatalog derives one answer at a time, each through its own chain of subgoals (~15-30 µs per
-answer, shared/notes/pydatalog-measurements.md); a full evaluation at M-scale asks it for
-~100k answers. This evaluator reads the same parsed rules (engine/program.py) and evaluates each
-rule body as hash joins over whole relations, bottom-up, each relation once, on demand: the same
-relations at the cost of a dictionary lookup per row met. It holds no rule of its own: edit
-binding.dl and it follows, as pyDatalog does. `tests/test_setwise.py` checks every relation
+answer or candidate, shared/notes/pydatalog-measurements.md); a full evaluation at M-scale asks
+it for ~100k answers. This evaluator reads the same rules (parsed from binding.dl, or compiled
+from them by engine/planner.py) and evaluates each rule body as hash joins over relations, each
+relation once, on demand: the same relations at the cost of a dictionary lookup per row met. It
+holds no rule of its own: edit binding.dl and it follows, as pyDatalog does.
+`tests/test_setwise.py` checks every relation, whole and asked with each argument bound,
 against pyDatalog's.
 
 A rule body is evaluated over partial rows (the values of the variables bound so far); the order
@@ -21,8 +22,12 @@ of its literals is chosen while it runs, from the rule text and the sizes met, n
 - a variable that nothing else reads is projected away first (a semi-join), so
   `selects_wec(P, C) & ~policy_invalid(P)` meets one row per policy, not one per WEC.
 
-Used for full evaluations; bound questions (why, what-if changes) go to pyDatalog, whose per-key
-plans answer one key in microseconds.
+A bound question (`query` with some arguments given) seeds each rule with the bound values and
+asks the derived literals below only for the values its partial rows carry (`answer`), so a
+what-if re-derives one policy, WEC or object, not everything. Facts may live in a store that
+changes (`live`): `update` patches the indexes of the changed relation and forgets only what
+was derived from it. KnowledgeBase(engine="setwise") is the default engine of every command;
+$BINDLOG_ENGINE=pydatalog hands the same compiled rules to pyDatalog instead.
 """
 
 from __future__ import annotations
