@@ -177,7 +177,7 @@ def test_a_live_store_is_read_in_place_and_changes_are_seen() -> None:
     ev = SetEvaluator(parse_program("p(X, Y) <= e(X, Z) & f(Z, Y)", "t.dl").rules, {}, (), store)
     assert ev.query("p", (1, None)) == [(1, "x")]
     store["f"].add((2, "y"))
-    ev.changed(["f"])
+    ev.update("f", added=[(2, "y")])
     assert sorted(ev.query("p", (1, None))) == [(1, "x"), (1, "y")]
     assert ev.relation("p") == {(1, "x"), (1, "y")}
 

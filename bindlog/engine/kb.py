@@ -23,9 +23,6 @@ from bindlog.engine.pydatalog_backend import Backend, Value
 from bindlog.engine.setwise import SetEvaluator
 from bindlog.engines import check_engine
 
-# Answers `(predicate, args)` with every matching row (None: unbound), as KnowledgeBase.query.
-RowSource = Callable[[str, Sequence[Value | None]], list[tuple[Any, ...]]]
-
 # Planned predicates: evaluated per key with an order chosen per key (see planner.py).
 PLANNED = {"class_admitted": "J"}
 # Derived once and kept as facts for the rules above them (the model keeps them current).
@@ -84,12 +81,6 @@ class KnowledgeBase:
         # The facts of the program's own predicates (not kept forms or plan guards), in Python:
         # estimates and provers read input facts there (engine/inputs.py).
         self.inputs = InputRows()
-        # Facts (and plan keys) handed over before pyDatalog is first asked: a model whose full
-        # evaluation is done set-at-a-time (engine/setwise.py) needs pyDatalog only for later
-        # bound questions, and a run that asks none never pays for asserting.
-        self._pending: list[Facts] | None = None
-        self._pending_plans: list[Value] = []
-        self._plan_rows: RowSource | None = None
         self._set: SetEvaluator | None = None
         self._synced = True  # setwise: whether pyDatalog holds the facts too
         if engine == "setwise":
@@ -116,26 +107,8 @@ class KnowledgeBase:
 
     # --- facts -----------------------------------------------------------------------------
 
-    def defer(
-        self, facts: Facts, plan_keys: Iterable[Value] = (), rows: RowSource | None = None
-    ) -> None:
-        """Hand over `facts`, asserted (and plans chosen for `plan_keys`) only when pyDatalog is
-        first asked; facts asserted meanwhile queue behind them. `rows` answers the planner's
-        cost questions for that first choice (the same relations, derived set-at-a-time)."""
-        if self._set is not None:
-            self.assert_facts(facts)
-            return
-        if self._pending is None:
-            self._pending = []
-        self._pending.append(facts)
-        self._track(facts, self.inputs.add)
-        self._pending_plans.extend(plan_keys)
-        self._plan_rows = rows
-        self._changed(facts)
-
     def ready(self) -> None:
-        """Assert what was deferred: for callers that ask the backend directly."""
-        self._flush()
+        """Have pyDatalog hold every fact: for callers that ask the backend directly."""
         if not self._synced:
             # The set-at-a-time engine kept the facts in Python only: hand pyDatalog all of
             # them (and keep it in step from now on), with every output's rules loaded so that
@@ -148,20 +121,6 @@ class KnowledgeBase:
                     if rows:
                         self.backend.assert_facts(pred, rows)
 
-    def _flush(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is None:
-            return
-        with self.backend.session():
-            for facts in pending:
-                for pred, rows in facts.items():
-                    if rows:
-                        self.backend.assert_facts(pred, rows)
-        keys, self._pending_plans = self._pending_plans, []
-        source, self._plan_rows = self._plan_rows, None
-        if keys:
-            self.choose_plans(keys, source)
-
     def assert_facts(self, facts: Facts, change: bool = True) -> None:
         """Assert `facts`; `change=False` for rows that only make explicit what the model
         already derives (kept forms asserted on demand): answers stay valid."""
@@ -169,19 +128,11 @@ class KnowledgeBase:
         if self._set is not None:
             for pred, rows in new.items():
                 self._set.update(pred, added=rows)
-            if not self._synced:
-                if change:
-                    self._changed(facts)
-                return
-        if self._pending is not None:
-            self._pending.append(facts)
-            if change:
-                self._changed(facts)
-            return
-        with self.backend.session():
-            for pred, rows in facts.items():
-                if rows:
-                    self.backend.assert_facts(pred, rows)
+        if self._synced:
+            with self.backend.session():
+                for pred, rows in facts.items():
+                    if rows:
+                        self.backend.assert_facts(pred, rows)
         if change:
             self._changed(facts)
 
@@ -192,14 +143,11 @@ class KnowledgeBase:
         if self._set is not None:
             for pred, rows in gone.items():
                 self._set.update(pred, removed=rows)
-            if not self._synced:
-                self._changed(facts)
-                return
-        self._flush()
-        with self.backend.session():
-            for pred, rows in facts.items():
-                if rows:
-                    self.backend.retract_facts(pred, rows)
+        if self._synced:
+            with self.backend.session():
+                for pred, rows in facts.items():
+                    if rows:
+                        self.backend.retract_facts(pred, rows)
         self._changed(facts)
 
     def _track(
@@ -288,7 +236,6 @@ class KnowledgeBase:
 
     def query(self, predicate: str, args: Sequence[Value | None]) -> list[tuple[Any, ...]]:
         """Every row of `predicate` matching `args` (None: unbound), through its access path."""
-        self._flush()
         ad = adornment(args)
         self._add_rules(self.compiler.compile(predicate, ad))
         name = self.compiler.name(predicate, ad)
@@ -306,7 +253,6 @@ class KnowledgeBase:
     ) -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]] | None:
         """The class chain of `predicate` at `pos` (planner.class_chain) and the rows of its
         last form matching `args` (default: all); None when the rules have no class form."""
-        self._flush()
         chain = self.compiler.class_chain(predicate, pos)
         if not chain:
             return None
@@ -377,25 +323,18 @@ class KnowledgeBase:
 
     # --- plans -----------------------------------------------------------------------------
 
-    def choose_plans(self, keys: Iterable[Value], rows: RowSource | None = None) -> None:
+    def choose_plans(self, keys: Iterable[Value]) -> None:
         """Assert, for each key of each planned rule compiled so far, the guard of its cheapest
-        plan. Keys that already have one keep it. `rows`, when given, answers the cost
-        questions instead of pyDatalog (the same relations, known already)."""
+        plan. Keys that already have one keep it."""
         if self._set is not None:
             return  # set-at-a-time evaluation has no plans to choose
-        if self._pending is not None:
-            self._pending_plans.extend(keys)
-            return
         keys = list(keys)
         assert_rows: dict[str, list[Row]] = defaultdict(list)
-        if rows is not None:
-            estimator = _Estimator(self, rows)
-        else:
-            # Estimates hold while the facts they read do: one estimator serves every round.
-            if self._estimator is None:
-                self._estimator = _Estimator(self)
-            estimator = self._estimator
-            estimator.refresh()
+        # Estimates hold while the facts they read do: one estimator serves every round.
+        if self._estimator is None:
+            self._estimator = _Estimator(self)
+        estimator = self._estimator
+        estimator.refresh()
         with self.backend.session():
             for (pred, ad), rules in self.compiler.plans.items():
                 head_name = self.compiler.name(pred, ad)
@@ -414,7 +353,6 @@ class KnowledgeBase:
     def forget_plans(self, keys: Iterable[Value]) -> None:
         if self._set is not None:
             return
-        self._flush()
         gone = set(keys)
         rows: dict[str, list[Row]] = defaultdict(list)
         for slot in [s for s in self.plan_of if s[3] in gone]:
@@ -448,7 +386,6 @@ class KnowledgeBase:
         planner's class form) and `class_sizes` gives each class's member count, distinct
         members are counted as the sizes of the distinct classes: classes partition members.
         """
-        self._flush()
         counts: Counter[Value] = Counter()
         found = self.compiler.class_form(agg.source, 1) if class_sizes is not None else None
         if found is not None and class_sizes is not None:
@@ -484,9 +421,8 @@ class _Estimator:
     from that input relation). Orders whose driver binds nothing (a scan) are kept only when
     nothing else is possible. Answers and counts are memoised for one planning round."""
 
-    def __init__(self, kb: KnowledgeBase, source: RowSource | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        self.source: RowSource = source or kb.query
         self.memo: dict[tuple[str, tuple[Value | None, ...]], list[tuple[Any, ...]]] = {}
         self.counts: dict[tuple[str, tuple[int, ...]], Counter[tuple[Any, ...]]] = {}
         self.driven: dict[tuple[Atom, Atom | None, tuple[Value, ...]], float] = {}
@@ -513,7 +449,7 @@ class _Estimator:
         found = self.memo.get(key)
         if found is None:
             if atom.predicate in self.kb.program.derived:
-                found = self.source(atom.predicate, args)
+                found = self.kb.query(atom.predicate, args)
             else:
                 found = self.kb.inputs.query(atom.predicate, args)
             self.memo[key] = found

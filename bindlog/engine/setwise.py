@@ -79,7 +79,7 @@ class SetEvaluator:
         live: Mapping[str, set[Row]] | None = None,
     ) -> None:
         """`facts` are copied; `live` facts are read in place (a store that changes: call
-        `changed` after each change)."""
+        `update` after each change)."""
         self._rules: dict[str, list[Rule]] = defaultdict(list)
         self._base: dict[str, set[Row]] = {}
         self._live: Mapping[str, set[Row]] = live if live is not None else {}
@@ -98,13 +98,12 @@ class SetEvaluator:
             self._base.setdefault(name, set()).update(map(tuple, rows))
         self.add_rules(rules)
 
-    def changed(self, names: Iterable[str]) -> None:
-        """The facts of `names` changed: forget their indexes and what is derived from them
-        (through the rules, transitively); what reads none of them stays."""
-        stale = set(names)
-        stale |= {d for d in (*self._rules, *self._aggregates) if self._reads(d) & stale}
-        for name in stale:
-            self._relations.pop(name, None)
+    def _forget_derived_from(self, name: str) -> None:
+        """Forget what is derived from `name` (through the rules, transitively) and the
+        indexes of those relations; what does not read it stays."""
+        stale = {d for d in (*self._rules, *self._aggregates) if name in self._reads(d)}
+        for d in stale:
+            self._relations.pop(d, None)
         self._seeded = {k: v for k, v in self._seeded.items() if k[0] not in stale}
         self._indexes = {k: v for k, v in self._indexes.items() if k[0] not in stale}
         self._projections = {k: v for k, v in self._projections.items() if k[0] not in stale}
@@ -183,12 +182,7 @@ class SetEvaluator:
                     values[k] = frozenset(r[at] for r in rows)
                 else:
                     values.pop(k, None)
-        stale = {d for d in (*self._rules, *self._aggregates) if name in self._reads(d)}
-        for d in stale:
-            self._relations.pop(d, None)
-        self._seeded = {k: v for k, v in self._seeded.items() if k[0] not in stale}
-        self._indexes = {k: v for k, v in self._indexes.items() if k[0] not in stale}
-        self._projections = {k: v for k, v in self._projections.items() if k[0] not in stale}
+        self._forget_derived_from(name)
 
     def lazy(self, name: str) -> bool:
         """Whether `name` is derived and not yet derived whole."""
